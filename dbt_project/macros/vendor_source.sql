@@ -1,0 +1,36 @@
+{#-
+  A raw table as a subquery with exactly the columns documented for it in the sources YAML.
+  A documented column the raw table does not have (dlt creates a column only once a value
+  arrives) comes as a typed NULL, and a vendor never loaded yields an empty relation, so one
+  vendor's missing data or schema drift never breaks the build of the others.
+  The subquery is aliased (`alias`, default the table name), as every warehouse requires.
+-#}
+{% macro vendor_source(source_name, table_name, alias=none) %}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set alias = alias or table_name -%}
+    {%- if not execute -%}
+        {{ return(relation ~ ' as ' ~ alias) }}
+    {%- endif -%}
+    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', source_name)
+                   | selectattr('name', 'equalto', table_name) | first -%}
+    {%- set present = [] -%}
+    {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
+    {%- if existing is not none -%}
+        {%- for col in adapter.get_columns_in_relation(existing) -%}
+            {%- do present.append(col.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    (select
+        {%- for col in node.columns.values() %}
+        {% if col.name | lower in present -%}
+            {{ adapter.quote(col.name) }}
+        {%- else -%}
+            cast(null as {{ col.data_type }}) as {{ adapter.quote(col.name) }}
+        {%- endif -%}{{ "," if not loop.last }}
+        {%- endfor %}
+     {% if present | length > 0 -%}
+     from {{ relation }}
+     {%- else -%}
+     where 1 = 0
+     {%- endif %}) as {{ alias }}
+{% endmacro %}

@@ -1,0 +1,25 @@
+-- One row per Shirtigo order, renamed and typed.
+select
+    reference                       as order_reference,
+    invoice_reference,
+    customer_id,
+    created_at                      as ordered_at,
+    updated_at,
+    changed_at,
+    status_key,
+    status                          as status_label,
+    total_items,
+    coalesce(currency, 'EUR')       as currency,
+    net_price,
+    vat_amount,
+    gross_price,
+    vat_rate,
+    shipping_cost,
+    is_shipped,
+    shipped_at,
+    tracking_code,
+    delivery__country               as delivery_country,
+    parent_reference,
+    _dlt_id                         as raw_row_id,
+    {{ dlt_loaded_at() }}           as loaded_at
+from {{ vendor_source('raw_shirtigo', 'orders') }}

@@ -1,0 +1,1 @@
+"""The vendorsync application: CLI, sync and backfill runs, run ledger, locking, dbt."""

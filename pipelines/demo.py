@@ -1,0 +1,95 @@
+"""`vendorsync demo`: the embedded default end to end. Starts the sandbox, syncs every vendor
+from it, builds the marts, prints what they hold next to the sandbox's ground truth, and
+leaves the warehouse for the user to query."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from decimal import Decimal
+
+from sandbox.client import SandboxProcess
+
+from . import ledger, marts, transform
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_TRANSFORM
+from .ledger import new_run_id
+from .logs import event
+from .runner import destination_for, run_vendors
+from .settings import Paths
+from .vendors import VENDORS
+
+MARKER = ".demo-warehouse"
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+def reset_demo_warehouse(paths: Paths) -> None:
+    """The demo rebuilds its warehouse from scratch, but never one it did not create."""
+    marker = paths.warehouse.with_name(paths.warehouse.name + MARKER)
+    if paths.warehouse.exists() and not marker.exists():
+        raise DemoRefused(f"{paths.warehouse} holds data the demo did not create; the demo will not "
+                          "overwrite it. Pass --warehouse with another path (e.g. data/demo.duckdb).")
+    for path in (paths.warehouse, paths.warehouse.with_name(paths.warehouse.name + ".wal")):
+        path.unlink(missing_ok=True)
+    for vendor in VENDORS.values():
+        shutil.rmtree(paths.pipelines_dir / vendor.pipeline_name, ignore_errors=True)
+    shutil.rmtree(paths.pipelines_dir / ledger.PIPELINE, ignore_errors=True)
+    marker.touch()
+
+
+def point_sources_at(sandbox: SandboxProcess) -> None:
+    """Base URLs and credentials of the running sandbox, as the environment dlt reads."""
+    for name, info in sandbox.state["vendors"].items():
+        prefix = f"SOURCES__{name.upper()}__"
+        os.environ[prefix + "BASE_URL"] = info["base_url"]
+        for key, value in info["credentials"].items():
+            os.environ[prefix + key.upper()] = str(value)
+
+
+def truth_totals(truth: dict) -> tuple[int, dict[str, Decimal]]:
+    orders = sum(d["orders"] for d in truth["daily"])
+    revenue: dict[str, Decimal] = {}
+    for d in truth["daily"]:
+        revenue[d["currency"]] = revenue.get(d["currency"], Decimal(0)) + Decimal(d["net_revenue"])
+    return orders, revenue
+
+
+def run_demo(paths: Paths, seed: int, scale: str) -> int:
+    started = time.monotonic()
+    reset_demo_warehouse(paths)
+    event("starting the sandbox (seed %d, scale %s) ...", seed, scale)
+    with SandboxProcess(seed=seed, scale=scale, vendors=list(VENDORS), state_file=paths.sandbox_state) as sb:
+        point_sources_at(sb)
+        run_id = new_run_id()
+        results = run_vendors(list(VENDORS.values()), paths)
+        ledger.write([row for r in results for row in r.ledger_rows(run_id, "demo")],
+                     destination_for(paths), str(paths.pipelines_dir))
+        if not all(r.ok for r in results):
+            for r in results:
+                if not r.ok:
+                    print(f"vendorsync: {r.error}")
+            return EXIT_FAILED
+        built = transform.build(paths)
+        if not built.ok:
+            print(f"vendorsync: {built.error}")
+            return EXIT_TRANSFORM
+        truths = {name: sb.control.truth(name) for name in VENDORS}
+    rows = marts.summary(paths)
+    print()
+    print(marts.format_summary(rows))
+    print()
+    mismatches = 0
+    for row in rows:
+        orders, revenue = truth_totals(truths[row["vendor"]])
+        mart_revenue = Decimal(row["net_revenue"]) if row["currencies"] == 1 else None
+        same = orders == row["orders"] and (mart_revenue is None or revenue.get(row["currency"]) == mart_revenue)
+        mismatches += not same
+        print(f"{row['vendor']:<10} ground truth: {orders} orders, "
+              + ", ".join(f"{v:,.2f} {c}" for c, v in sorted(revenue.items()))
+              + ("  -> marts match" if same else "  -> MISMATCH"))
+    print(f"\ndemo finished in {time.monotonic() - started:.0f}s; query the marts (read-only) with:\n"
+          f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', read_only=True)"
+          f".sql('select * from marts.fct_orders limit 5'))\"")
+    return EXIT_OK if mismatches == 0 else EXIT_FAILED

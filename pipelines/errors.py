@@ -1,0 +1,59 @@
+"""Turn any failure into one actionable line and an exit code. Tracebacks go to the log
+file only; a user mistake never prints one."""
+from __future__ import annotations
+
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+
+from sources.common.errors import VendorError
+from sources.common.redact import redact
+
+from .lock import LockBusy
+
+EXIT_OK = 0
+EXIT_FAILED = 1          # every requested vendor failed, or an internal error
+EXIT_USAGE = 2           # bad arguments or configuration: fix the command or the settings
+EXIT_PARTIAL = 3         # some vendors failed, the others were loaded
+EXIT_BUSY = 4            # another run holds the warehouse lock
+EXIT_STALE = 5           # `status`: a vendor's data is older than the freshness threshold
+EXIT_TRANSFORM = 6       # the loads succeeded, `dbt build` failed
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        stack.extend([e.__cause__, e.__context__, getattr(e, "exception", None)])
+
+
+def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
+    """(one-line message, kind) where kind is config|auth|request|data|busy|warehouse|internal."""
+    for e in _chain(exc):
+        if isinstance(e, VendorError):
+            return str(e), e.kind
+    for e in _chain(exc):
+        if isinstance(e, LockBusy):
+            return str(e), "busy"
+        if isinstance(e, ConfigFieldMissingException):
+            fields = ", ".join(f"sources.{vendor}.{f}" if vendor else f for f in e.fields)
+            where = ".dlt/secrets.toml" if any(k in fields for k in ("key", "secret", "token", "password")) \
+                else ".dlt/config.toml"
+            env = ", ".join("__".join(p.upper() for p in f.split(".")) for f in fields.split(", "))
+            prefix = f"{vendor}: " if vendor else ""
+            example = " (see .dlt/secrets.toml.example)" if where.endswith("secrets.toml") else ""
+            return f"{prefix}missing setting {fields}. Add it to {where}{example} or set {env}.", "config"
+        text = f"{type(e).__name__}: {e}"
+        if "Could not set lock on file" in text or "Conflicting lock is held" in text:
+            return ("the warehouse file is in use by another process (DuckDB allows one writer). "
+                    "Close other connections to it (analysts: open it read-only and briefly) and retry.",
+                    "warehouse")
+        if "read-only" in text.lower() and "database" in text.lower() or isinstance(e, PermissionError):
+            return (f"the warehouse cannot be written ({redact(e)}). Check the file's permissions "
+                    "or pass --warehouse with a writable path.", "warehouse")
+    prefix = f"{vendor}: " if vendor else ""
+    detail = redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:300]
+    return f"{prefix}unexpected error ({detail}); the traceback is in data/logs/vendorsync.log.", "internal"

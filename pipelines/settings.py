@@ -1,0 +1,70 @@
+"""Where things live. One place decides the project, data, warehouse and dbt paths, and sets
+the environment dlt and dbt read (before either is imported)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def find_project_dir() -> Path:
+    """`VENDORSYNC_PROJECT_DIR`, else the checkout this package runs from (editable install),
+    else the current directory."""
+    explicit = os.environ.get("VENDORSYNC_PROJECT_DIR")
+    if explicit:
+        return Path(explicit).resolve()
+    for candidate in (Path.cwd(), PACKAGE_ROOT):
+        if (candidate / "dbt_project" / "dbt_project.yml").exists():
+            return candidate
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class Paths:
+    project_dir: Path
+    data_dir: Path
+    warehouse: Path
+
+    @property
+    def pipelines_dir(self) -> Path:
+        return self.data_dir / "pipelines"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_dir / "dbt_project"
+
+    @property
+    def dbt_artifacts_dir(self) -> Path:
+        return self.data_dir / "dbt"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse.with_name(self.warehouse.name + ".lock")
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "logs" / "vendorsync.log"
+
+    @property
+    def sandbox_state(self) -> Path:
+        return self.data_dir / "sandbox.json"
+
+
+def resolve_paths(warehouse: str | Path | None = None) -> Paths:
+    project = find_project_dir()
+    data = Path(os.environ.get("VENDORSYNC_DATA_DIR", project / "data")).resolve()
+    wh = Path(warehouse or os.environ.get("VENDORSYNC_WAREHOUSE", data / "warehouse.duckdb")).resolve()
+    return Paths(project, data, wh)
+
+
+def prepare_environment(paths: Paths) -> None:
+    """dlt reads `.dlt/` from DLT_PROJECT_DIR; dbt's profiles.yml reads VENDORSYNC_WAREHOUSE."""
+    os.environ.setdefault("DLT_PROJECT_DIR", str(paths.project_dir))
+    os.environ["VENDORSYNC_WAREHOUSE"] = str(paths.warehouse)
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,84 @@
+"""`dbt build` of the marts with the project's own profiles.yml (dlt's built-in dbt runner
+would use a default profile that downloads DuckDB extensions). dbt's target and log folders
+go under data/, so a build never writes into the source tree."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from sources.common.redact import redact
+
+from .ledger import WAREHOUSE_WRITE_LOCK
+from .logs import event
+from .settings import Paths
+
+log = logging.getLogger("vendorsync.dbt")
+
+
+@dataclass
+class DbtResult:
+    ok: bool
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)     # status -> nodes
+    failures: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def dbt_args(paths: Paths, command: str, *extra: str) -> list[str]:
+    return [command, "--project-dir", str(paths.dbt_project_dir), "--profiles-dir",
+            str(paths.dbt_project_dir), "--target-path", str(paths.dbt_artifacts_dir / "target"),
+            "--log-path", str(paths.dbt_artifacts_dir / "logs"), *extra]
+
+
+def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
+    """Run dbt in a child process (its adapter would otherwise keep the warehouse open in
+    ours) and read the outcome from run_results.json."""
+    target = paths.dbt_artifacts_dir / "target"
+    results_file = target / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", "--quiet", *dbt_args(paths, command, *extra)]
+    started = time.monotonic()
+    with WAREHOUSE_WRITE_LOCK:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    seconds = time.monotonic() - started
+    counts: dict[str, int] = {}
+    failures: list[str] = []
+    if results_file.exists():
+        for r in json.loads(results_file.read_text()).get("results", []):
+            status = r.get("status", "unknown")
+            counts[status] = counts.get(status, 0) + 1
+            if status in ("error", "fail"):
+                node = r.get("unique_id", "?").split(".", 2)
+                failures.append(f"{node[0]} {node[-1]}: {redact((r.get('message') or '').strip())[:200]}")
+    ok = proc.returncode == 0
+    error = None
+    if not ok:
+        tail = redact((proc.stdout + proc.stderr).strip().splitlines()[-1:] and
+                      " ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:]))
+        error = f"dbt {command} failed: " + ("; ".join(failures[:5]) if failures else tail or
+                                             "see data/dbt/logs/dbt.log")
+    log.debug("dbt output:\n%s", redact(proc.stdout + proc.stderr))
+    return DbtResult(ok, seconds, counts, failures, error)
+
+
+def build(paths: Paths, full_refresh: bool = False, select: str | None = None) -> DbtResult:
+    extra = ["--full-refresh"] if full_refresh else []
+    if select:
+        extra += ["--select", select]
+    event("dbt build%s ...", " --full-refresh" if full_refresh else "")
+    result = run_dbt(paths, "build", *extra)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
+    if result.ok:
+        event("dbt build passed in %.1fs (%s)", result.seconds, summary, status="success",
+              seconds=round(result.seconds, 1), counts=result.counts)
+    else:
+        event("dbt build FAILED in %.1fs (%s)", result.seconds, summary, level=logging.ERROR,
+              status="failed", failures=result.failures)
+        for failure in result.failures[:20]:
+            log.error("  %s", failure)
+    return result

@@ -1,0 +1,62 @@
+"""The vendors vendorsync knows: name -> its source package under `sources/`."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    module: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return tuple(self.load().RESOURCES)
+
+    @property
+    def windowed_resources(self) -> tuple[str, ...]:
+        return tuple(self.load().WINDOWED_RESOURCES)
+
+    @property
+    def pipeline_name(self) -> str:
+        return f"vendorsync_{self.name}"
+
+    @property
+    def dataset(self) -> str:
+        return f"raw_{self.name}"
+
+
+VENDORS: dict[str, Vendor] = {
+    v.name: v for v in [
+        Vendor("shirtigo", "sources.shirtigo"),
+    ]
+}
+
+
+class UnknownName(ValueError):
+    pass
+
+
+def pick_vendors(names: list[str] | None) -> list[Vendor]:
+    if not names:
+        return list(VENDORS.values())
+    unknown = [n for n in names if n not in VENDORS]
+    if unknown:
+        raise UnknownName(f"unknown vendor {', '.join(unknown)}; choose from {', '.join(VENDORS)}")
+    return [VENDORS[n] for n in dict.fromkeys(names)]
+
+
+def check_resources(vendor: Vendor, names: list[str] | None, windowed_only: bool = False) -> list[str] | None:
+    if not names:
+        return None
+    allowed = vendor.windowed_resources if windowed_only else vendor.resources
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        what = "windowed resource" if windowed_only else "resource"
+        raise UnknownName(f"{vendor.name} has no {what} {', '.join(unknown)}; choose from {', '.join(allowed)}")
+    return list(dict.fromkeys(names))

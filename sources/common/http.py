@@ -1,0 +1,324 @@
+"""The one HTTP client every vendor source uses.
+
+Why not dlt's retrying `Client`/`RESTClient` directly: a sync must also retry a 200 whose JSON
+body is truncated, honour a rate budget shared across threads and resources, count every
+request and retry for the run ledger, and turn a refusal into an error that names the vendor
+and the setting to fix, with no secret in it. Paging still uses dlt's paginators
+(`sources.common.paging`).
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+from urllib.parse import urljoin, urlparse
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import VendorAuthError, VendorConfigError, VendorRequestError
+from .redact import redact, register_secret
+
+log = logging.getLogger("vendorsync.http")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+AUTH_STATUSES = frozenset({401, 403})
+TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 20.0
+    max_retry_after_s: float = 120.0
+    timeout_s: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential with full jitter, so parallel workers do not retry in lockstep."""
+        return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
+
+
+@dataclass
+class RequestMetrics:
+    """Counters for one vendor in this process; the pipeline snapshots them per run."""
+
+    requests: int = 0
+    retries: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    transport_errors: int = 0
+    malformed_bodies: int = 0
+    rate_wait_s: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: float) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def status(self, code: int) -> None:
+        with self._lock:
+            self.requests += 1
+            self.statuses[code] += 1
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"requests": self.requests, "retries": self.retries,
+                    "statuses": dict(self.statuses), "transport_errors": self.transport_errors,
+                    "malformed_bodies": self.malformed_bodies, "rate_wait_s": round(self.rate_wait_s, 3)}
+
+
+_metrics: dict[tuple[str, str], RequestMetrics] = {}
+_metrics_lock = threading.Lock()
+
+
+def metrics_for(vendor: str, resource: str = "") -> RequestMetrics:
+    """Process-wide counters per (vendor, resource); resource "" = requests of no resource."""
+    with _metrics_lock:
+        return _metrics.setdefault((vendor, resource), RequestMetrics())
+
+
+def metrics_snapshot(vendor: str) -> dict[str, dict]:
+    """resource -> counters, for every resource of `vendor` that made requests."""
+    with _metrics_lock:
+        items = [(r, m) for (v, r), m in _metrics.items() if v == vendor]
+    return {r: m.snapshot() for r, m in items}
+
+
+class RateBudget:
+    """At most `limit` requests in any rolling `window_s`, shared by every thread and resource
+    of one vendor credential. A 429 pauses all of them until its Retry-After has passed."""
+
+    def __init__(self, limit: int, window_s: float, margin_s: float = 0.05):
+        self.limit = limit
+        self.window_s = window_s + margin_s
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                cutoff = now - self.window_s
+                while self._sent and self._sent[0] <= cutoff:
+                    self._sent.popleft()
+                if now >= self._paused_until and len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return waited
+                wait = max(self._paused_until - now,
+                           (self._sent[0] - cutoff) if len(self._sent) >= self.limit else 0.0, 0.001)
+            time.sleep(wait)
+            waited += wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class Auth:
+    """How a vendor's requests carry credentials. `setting` names the config key to fix."""
+
+    setting: str = ""
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def refresh(self) -> bool:
+        """Renew expired credentials; True when the refused request is worth one more try."""
+        return False
+
+
+class StaticHeaderAuth(Auth):
+    def __init__(self, header: str, value: str, setting: str, secret: str):
+        register_secret(secret)
+        self._headers = {header: value}
+        self.setting = setting
+
+    def headers(self) -> dict[str, str]:
+        return self._headers
+
+
+def bearer(token: str, setting: str) -> StaticHeaderAuth:
+    return StaticHeaderAuth("Authorization", f"Bearer {token}", setting, token)
+
+
+class TokenAuth(Auth):
+    """A bearer token obtained from a token endpoint, fetched lazily, renewed once on refusal."""
+
+    def __init__(self, fetch_token: Callable[[], str], setting: str):
+        self._fetch = fetch_token
+        self._token: str | None = None
+        self._lock = threading.Lock()
+        self.setting = setting
+
+    def headers(self) -> dict[str, str]:
+        with self._lock:
+            if self._token is None:
+                self._token = self._fetch()
+                register_secret(self._token)
+            return {"Authorization": f"Bearer {self._token}"}
+
+    def refresh(self) -> bool:
+        with self._lock:
+            self._token = None
+        return True
+
+
+def check_base_url(vendor: str, base_url: object, setting: str) -> str:
+    text = str(base_url or "").strip()
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise VendorConfigError(vendor, f"base URL {text!r} is not an http(s) URL.", setting=setting)
+    return text.rstrip("/")
+
+
+class VendorClient:
+    """Requests to one vendor: retries, backoff honouring Retry-After, timeouts, a shared rate
+    budget, JSON parsed once, errors translated and redacted, metrics counted."""
+
+    def __init__(self, vendor: str, base_url: str, auth: Auth, *, policy: RetryPolicy | None = None,
+                 budget: RateBudget | None = None, pool_size: int = 16, base_url_setting: str = ""):
+        self.vendor = vendor
+        self.base_url_setting = base_url_setting or f"sources.{vendor}.base_url"
+        self.base_url = check_base_url(vendor, base_url, self.base_url_setting)
+        self.auth = auth
+        self.policy = policy or RetryPolicy()
+        self.budget = budget
+        self.metrics = metrics_for(vendor)
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "vendorsync/0.1"})
+        self._clock: dict[str, datetime] = {}   # shared with `for_resource` copies
+
+    def for_resource(self, resource: str) -> "VendorClient":
+        """The same connection pool, auth and rate budget, counting requests under `resource`."""
+        scoped = copy.copy(self)
+        scoped.metrics = metrics_for(self.vendor, resource)
+        return scoped
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def server_now(self) -> datetime | None:
+        """The vendor's clock, from the Date header of the latest response (None before any)."""
+        return self._clock.get("date")
+
+    def get(self, path: str, params: dict | None = None, **kw: Any) -> requests.Response:
+        return self.request("GET", path, params=params, **kw)
+
+    def request(self, method: str, path: str, *, params: dict | None = None, data: Any = None,
+                json_body: Any = None, headers: dict | None = None, auth: bool = True,
+                expect_json: bool = True, allow_statuses: frozenset[int] = frozenset()) -> requests.Response:
+        """Send with retries. The parsed body is `response.parsed` (and `response.json()`).
+        Statuses in `allow_statuses` are returned to the caller instead of raised."""
+        url = self.url(path)
+        where = f"{method} {urlparse(url).path}"
+        refreshed = False
+        last_problem = ""
+        policy = self.policy
+        for attempt in range(1, policy.max_attempts + 1):
+            if self.budget is not None:
+                waited = self.budget.acquire()
+                if waited:
+                    self.metrics.add(rate_wait_s=waited)
+            send_headers = dict(headers or {})
+            if auth:
+                send_headers.update(self.auth.headers())
+            try:
+                response = self.session.request(method, url, params=params, data=data, json=json_body,
+                                                headers=send_headers, timeout=policy.timeout_s)
+            except TRANSPORT_ERRORS as exc:
+                self.metrics.add(requests=1, transport_errors=1, retries=1)
+                last_problem = f"{type(exc).__name__}"
+                log.warning("%s: %s failed (%s), attempt %d/%d", self.vendor, where, last_problem,
+                            attempt, policy.max_attempts)
+                time.sleep(policy.backoff(attempt))
+                continue
+            self.metrics.status(response.status_code)
+            self._remember_date(response)
+            status = response.status_code
+            if status in allow_statuses:
+                return response
+            if status in RETRY_STATUSES:
+                last_problem = f"HTTP {status}"
+                wait = self._retry_after(response) if status == 429 else None
+                if wait is not None and self.budget is not None:
+                    self.budget.pause(wait)
+                self.metrics.add(retries=1)
+                log.warning("%s: %s got HTTP %d, attempt %d/%d", self.vendor, where, status, attempt,
+                            policy.max_attempts)
+                time.sleep(wait if wait is not None else policy.backoff(attempt))
+                continue
+            if status in AUTH_STATUSES:
+                if auth and not refreshed and self.auth.refresh():
+                    refreshed = True
+                    continue
+                raise VendorAuthError(
+                    self.vendor, f"the API refused the credentials (HTTP {status} on {where}).",
+                    setting=self.auth.setting)
+            if status >= 400:
+                raise VendorRequestError(
+                    self.vendor, f"{where} was rejected with HTTP {status}: {_excerpt(response)}",
+                    status=status)
+            if expect_json:
+                try:
+                    parsed = orjson.loads(response.content) if response.content else None
+                except orjson.JSONDecodeError:
+                    self.metrics.add(malformed_bodies=1, retries=1)
+                    last_problem = "a malformed JSON body"
+                    log.warning("%s: %s returned a malformed JSON body, attempt %d/%d", self.vendor,
+                                where, attempt, policy.max_attempts)
+                    time.sleep(policy.backoff(attempt))
+                    continue
+                response.parsed = parsed  # type: ignore[attr-defined]
+                # dlt's paginators read response.json(); hand them the body parsed once
+                response.json = lambda **_: parsed  # type: ignore[method-assign]
+            return response
+        if last_problem in ("ConnectionError", "ConnectTimeout"):
+            raise VendorRequestError(
+                self.vendor, f"cannot connect to {urlparse(url).scheme}://{urlparse(url).netloc} "
+                f"({policy.max_attempts} attempts, {last_problem}).", setting=self.base_url_setting)
+        raise VendorRequestError(
+            self.vendor, f"{where} still failed after {policy.max_attempts} attempts ({last_problem}); "
+            "the vendor may be down or throttling. Retry later; nothing was committed for this vendor.")
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        raw = response.headers.get("Retry-After")
+        if raw is None:
+            return None
+        try:
+            seconds = float(raw)
+        except ValueError:
+            try:
+                seconds = (parsedate_to_datetime(raw) - datetime.now(timezone.utc)).total_seconds()
+            except (TypeError, ValueError):
+                return None
+        return min(max(seconds, 0.0), self.policy.max_retry_after_s)
+
+    def _remember_date(self, response: requests.Response) -> None:
+        raw = response.headers.get("Date")
+        if raw:
+            try:
+                self._clock["date"] = parsedate_to_datetime(raw).astimezone(timezone.utc)
+            except (TypeError, ValueError):
+                pass
+
+
+def _excerpt(response: requests.Response, limit: int = 300) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return redact(text[:limit] + ("…" if len(text) > limit else "")) or "(empty body)"

@@ -1,0 +1,177 @@
+"""Shirtigo Cockpit API (print-on-demand) as a dlt source.
+
+Readings of `seeds/002_185847681da5f6c1.txt` (the document wins over `vendor-docs/shirtigo.md`
+where they disagree); the sandbox serves the same readings:
+- Auth: the static API key as `Authorization: Bearer <key>` (OAuth is not used to sync).
+- `GET /orders` and `GET /payments`: `page`/`items` paging with `meta.pagination`; the page
+  count comes from `meta.pagination.total_pages`, the rest of the pages are fetched
+  concurrently. Sorted `created_at asc`, so orders placed while paging land after the last
+  page instead of shifting it. `filter` is never sent (its documented default is a status).
+- No "changed since" filter exists. `period` (days back from the vendor's clock, read from
+  the `Date` header) re-scans the last `mutation_horizon_days` of orders on every run; orders
+  whose version (latest change time + status) was already loaded are skipped
+  (`ChangeFilter`), so a run with no vendor changes loads nothing.
+- Customers: there is no customer resource. The delivery address is the customer; its
+  normalised hash is `customer_id` (no e-mail: the marts fall back to name + postcode).
+- Products: `GET /products` is one unpaginated full list: loaded as an SCD2 snapshot, so a
+  product missing from a complete list is retired (`_dlt_valid_to` set), never dropped.
+- Money objects: `amount / currency_factor` as decimals; a bare integer is euro cents.
+  Timestamps are naive Europe/Berlin (`source_timezone`) and land as UTC.
+- Refund payments ("Erstattung") are rows of `payments`; they carry positive amounts.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Iterator, Optional
+
+import dlt
+
+from ..common.changes import ChangeFilter, snapshot_changed
+from ..common.errors import VendorConfigError
+from ..common.hints import JSON, MONEY, TEXT, UTC_TS, columns
+from ..common.http import RetryPolicy, VendorClient, bearer
+from ..common.paging import fan_out, select
+from ..common.timeutil import as_utc_datetime, zone
+from . import settings as S
+from .helpers import customer_row, days_between, order_row, payment_row, product_row, version_of
+
+VENDOR = S.VENDOR
+RESOURCES = ("products", "orders", "customers", "payments")
+#: resources whose rows are placed in time, so a backfill window applies to them
+WINDOWED_RESOURCES = ("orders", "customers", "payments")
+
+
+
+def _setting(name: str) -> str:
+    return f"sources.{VENDOR}.{name}"
+
+
+@dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=1)
+def source(
+    base_url: str = dlt.config.value,
+    api_key: str = dlt.secrets.value,
+    start_date: Optional[str] = S.START_DATE,
+    end_date: Optional[str] = None,
+    page_size: int = S.PAGE_SIZE,
+    mutation_horizon_days: float = S.MUTATION_HORIZON_DAYS,
+    payments_lookback_days: float = S.PAYMENTS_LOOKBACK_DAYS,
+    source_timezone: str = S.SOURCE_TIMEZONE,
+    max_workers: int = S.MAX_WORKERS,
+    request_timeout_s: float = 30.0,
+    max_attempts: int = 6,
+):
+    """Products, orders (lines, status entries, payments), customers and payments.
+    `start_date`/`end_date` bound the orders and payments windows: with `end_date` set the
+    run is a backfill and leaves the incremental cursors alone."""
+    if not str(api_key or "").strip():
+        raise VendorConfigError(VENDOR, "no API key is set.", setting=_setting("api_key"))
+    if int(page_size) < 1:
+        raise VendorConfigError(VENDOR, f"page_size must be at least 1, not {page_size}.",
+                                setting=_setting("page_size"))
+    tz = zone(VENDOR, source_timezone, _setting("source_timezone"))
+    start = as_utc_datetime(VENDOR, start_date, _setting("start_date"))
+    end = as_utc_datetime(VENDOR, end_date, _setting("end_date"))
+    if start and end and end <= start:
+        raise VendorConfigError(VENDOR, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
+                                setting=_setting("end_date"))
+    client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), _setting("api_key")),
+                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
+                          pool_size=max(4, 2 * max_workers))
+    vendor_now = _VendorClock()
+
+    def pages(resource: str, path: str, cursor: dlt.sources.incremental) -> Iterator[list]:
+        """The listing from the cursor's start to now, oldest first, pages fetched concurrently."""
+        scoped = client.for_resource(resource)
+        since = cursor.start_value or start
+        params = {"items": page_size, "sort_col": "created_at", "sort_dir": "asc",
+                  "period": days_between(since, vendor_now(scoped)) + 1}
+        return fan_out(scoped, path, params=params, page_param="page", first_page=1,
+                       total_pages=_total_pages, data_selector="data", workers=max_workers)
+
+    @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
+                  columns=columns(price=MONEY, updated_at=UTC_TS, colors=JSON))
+    def products() -> Iterator[list]:
+        """Full snapshot each run (no paging, no filter in the API)."""
+        response = client.for_resource("products").get("/products")
+        rows = [product_row(p, tz) for p in select(VENDOR, response.parsed, "data", "GET /products")]
+        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
+            yield rows
+
+    @dlt.resource(write_disposition="merge", primary_key="reference",
+                  columns=columns(created_at=UTC_TS, updated_at=UTC_TS, changed_at=UTC_TS,
+                                  shipped_at=UTC_TS, net_price=MONEY, vat_amount=MONEY,
+                                  gross_price=MONEY, shipping_cost=MONEY, fulfillment=JSON,
+                                  parent_reference=TEXT, tracking_code=TEXT, tracking_url=TEXT,
+                                  shipping_type=TEXT, shipping_country_code=TEXT),
+                  nested_hints={
+                      "lines": {"columns": columns(net_unit_price=MONEY, net_total_price=MONEY)},
+                      "payments": {"columns": columns(gross_amount=MONEY, net_amount=MONEY,
+                                                      vat_amount=MONEY, updated_at=UTC_TS)},
+                      "status_entries": {"columns": columns(created_at=UTC_TS, updated_at=UTC_TS)},
+                  })
+    def orders(
+        created_at=dlt.sources.incremental("created_at", initial_value=start, end_value=end,
+                                           lag=mutation_horizon_days * 86400, range_start="closed"),
+    ) -> Iterator[list]:
+        backfill = created_at.end_value is not None
+        changes = ChangeFilter(None if backfill else dlt.current.resource_state(), created_at.start_value)
+        for page in pages("orders", "/orders", created_at):
+            rows = [order_row(o, tz) for o in page]
+            if backfill:
+                inside = [r for r in rows if r["created_at"] < created_at.end_value]
+                yield inside
+                if len(inside) < len(rows):
+                    return
+                continue
+            yield [r for r in rows if changes.is_new(r["reference"], version_of(r), r["created_at"])]
+
+    @dlt.transformer(data_from=orders, write_disposition="merge", primary_key="customer_id")
+    def customers(order_rows: list) -> Iterator[list]:
+        """One row per distinct delivery address seen in the orders of this run."""
+        yield list({r["customer_id"]: customer_row(r) for r in order_rows}.values())
+
+    @dlt.resource(write_disposition="merge", primary_key="id",
+                  columns=columns(created_at=UTC_TS, gross_amount=MONEY, net_amount=MONEY,
+                                  vat_amount=MONEY))
+    def payments(
+        created_at=dlt.sources.incremental("created_at", initial_value=start, end_value=end,
+                                           lag=payments_lookback_days * 86400, range_start="closed"),
+    ) -> Iterator[list]:
+        backfill = created_at.end_value is not None
+        changes = ChangeFilter(None if backfill else dlt.current.resource_state(), created_at.start_value)
+        for page in pages("payments", "/payments", created_at):
+            rows = [payment_row(p, tz) for p in page]
+            if backfill:
+                inside = [r for r in rows if r["created_at"] < created_at.end_value]
+                yield inside
+                if len(inside) < len(rows):
+                    return
+                continue
+            yield [r for r in rows if changes.is_new(r["id"], "1", r["created_at"])]
+
+    return products, orders, customers, payments
+
+
+class _VendorClock:
+    """The vendor's 'now' for `period`: Shirtigo counts days from its own clock, so a skewed
+    local clock would shift the window. Read once per run from the Date header of `GET /user`
+    (which also checks the API key before any data is fetched)."""
+
+    def __init__(self) -> None:
+        self._now: datetime | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, client: VendorClient) -> datetime:
+        with self._lock:
+            if self._now is None:
+                client.get("/user")
+                self._now = client.server_now() or datetime.now(timezone.utc)
+            return self._now
+
+
+def _total_pages(body: object) -> int:
+    try:
+        return int(body["meta"]["pagination"]["total_pages"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return 1          # no meta block: a single, unpaginated page

@@ -1,0 +1,42 @@
+"""A backfill loads a historical window and leaves the sync's cursors where they were."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+
+def cursor_state(project, pipeline: str) -> str | None:
+    rows = project.query("select state from raw_shirtigo._dlt_pipeline_state "
+                         f"where pipeline_name = '{pipeline}' order by created_at desc limit 1")
+    return rows[0][0] if rows else None
+
+
+def test_backfill_window_loads_only_that_window_and_keeps_cursors(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    truth = sandbox_tiny.control.truth("shirtigo")
+    now = datetime.fromisoformat(truth["now"])
+    start, end = (now - timedelta(days=14)).date(), (now - timedelta(days=7)).date()
+    proc = project.cli("backfill", "--vendor", "shirtigo", "--resource", "orders",
+                       "--start", start.isoformat(), "--end", end.isoformat(), "--no-transform")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    loaded = {r[0] for r in project.query("select reference from raw_shirtigo.orders")}
+    lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+    hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc)
+    expected = {d["id"] for d in truth["documents"] if lo <= datetime.fromisoformat(d["at"]) < hi}
+    assert loaded == expected and expected
+    assert cursor_state(project, "vendorsync_shirtigo") is None     # the sync has no state yet
+
+    # a sync afterwards still loads everything, and the overlap merges without duplicates
+    sync = project.cli("sync", "--no-transform")
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    assert project.scalar("select count(*) from raw_shirtigo.orders") == truth["orders"]["count"]
+    assert project.scalar("select count(distinct reference) from raw_shirtigo.orders") == truth["orders"]["count"]
+
+
+def test_impossible_backfill_range_is_a_usage_error(project):
+    for start, end in (("2026-05-01", "2026-04-01"), ("2026-13-01", "2026-14-01")):
+        proc = project.cli("backfill", "--vendor", "shirtigo", "--start", start, "--end", end)
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr and "vendorsync: error:" in proc.stderr
+    proc = project.cli("backfill", "--vendor", "shirtigo", "--resource", "products",
+                       "--start", "2026-01-01", "--end", "2026-02-01")
+    assert proc.returncode == 2 and "windowed resource products" in proc.stderr
