@@ -44,6 +44,9 @@ class VendorSim(ABC):
     api_prefix: str = ""
     #: vendors served by ASP.NET route case-insensitively
     case_insensitive_paths: bool = False
+    #: fixed port = the sandbox's port base + this (shirtigo 1, yodify 2, enfore 3, infigo 4),
+    #: so the base URLs in .dlt/config.toml stay valid whichever vendors are served
+    port_offset: int = 0
 
     def __init__(self, seed: int, scale: Scale, clock: SimClock, people: PeoplePool):
         self.seed = seed

@@ -47,8 +47,8 @@ class SandboxServer:
     async def start(self) -> None:
         port = self.port_base
         self.control_url = await self._serve(self._control_app(), port)
-        for i, (name, runtime) in enumerate(self.runtimes.items(), start=1):
-            root = await self._serve(build_app(runtime), port + i if port else 0)
+        for name, runtime in self.runtimes.items():
+            root = await self._serve(build_app(runtime), port + runtime.sim.port_offset if port else 0)
             self.urls[name] = root + runtime.sim.api_prefix
         if self.state_file:
             tmp = self.state_file.with_suffix(".tmp")

@@ -70,3 +70,37 @@ def daily_summary(documents: list[TruthDocument]) -> list[dict]:
         }
         for (day, currency), g in sorted(groups.items())
     ]
+
+
+def truth_payload(vendor: str, now: datetime, documents: list[TruthDocument], *, customers: int,
+                  products_active: list, products_deleted: list, lines: int, **extra: object) -> dict:
+    """The ground truth every simulator reports (`GET /truth/<vendor>` on the control API):
+
+    - `orders.count`: every document the vendor holds now (sales and refund documents);
+      `orders.lines` their lines; `orders.by_status`; `orders.revenue` per currency (what counts)
+    - `daily`: `daily_summary(documents)`, the grain of `mart_sales_daily`
+    - `customers.count`: distinct customers the vendor knows (as the marts' dim_customers should)
+    - `products.active` / `products.deleted`: ids served now / ids that existed and are gone
+    - `documents`: one entry per document (id, UTC time, status, total, units, is_refund)
+    - anything vendor-specific in `extra` (e.g. payments, skus)
+    """
+    by_status: dict[str, int] = defaultdict(int)
+    revenue: dict[str, int] = defaultdict(int)
+    for d in documents:
+        by_status[d.status] += 1
+        if d.counts_in_revenue:
+            revenue[d.currency] += d.total_minor
+    return {
+        "vendor": vendor,
+        "now": now.isoformat(),
+        "orders": {"count": len(documents), "lines": lines, "by_status": dict(by_status),
+                   "revenue": {c: money(v) for c, v in sorted(revenue.items())}},
+        "daily": daily_summary(documents),
+        "customers": {"count": customers},
+        "products": {"active": sorted(products_active), "deleted": sorted(products_deleted)},
+        "documents": [{"id": d.vendor_order_id, "at": d.at.isoformat(), "status": d.status,
+                       "currency": d.currency, "total": money(d.total_minor), "units": d.units,
+                       "is_refund": d.is_refund, "counts_in_revenue": d.counts_in_revenue}
+                      for d in documents],
+        **extra,
+    }

@@ -35,7 +35,7 @@ from aiohttp import web
 from ..base import VendorSim
 from ..people import Person
 from ..rng import poisson, rng
-from ..truth import TruthDocument, daily_summary, money
+from ..truth import TruthDocument, truth_payload
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API_KEY = "sbx-shirtigo-" + "7f3a9c1e5b2d4f6a8c0e" * 5   # long, like real Cockpit keys
@@ -178,6 +178,7 @@ class ShirtigoWorld:
 class ShirtigoSim(VendorSim):
     name = "shirtigo"
     api_prefix = "/api"
+    port_offset = 1
     person_offset = 0        # where in the shared pool this vendor's buyers start
 
     def __init__(self, *args, **kwargs):
@@ -632,21 +633,12 @@ class ShirtigoSim(VendorSim):
         docs = [TruthDocument(o.reference, o.created_at, "EUR", o.gross_cents, o.units, False,
                               o.status_key(now) != "canceled", f"person:{o.person.id}",
                               o.status_key(now)) for o in orders]
-        by_status: dict[str, int] = {}
-        for d in docs:
-            by_status[d.status] = by_status.get(d.status, 0) + 1
         made = [p for p in self.w.products.values() if p.created_at <= now]
-        return {
-            "vendor": self.name,
-            "now": now.isoformat(),
-            "orders": {"count": len(docs), "by_status": by_status,
-                       "lines": sum(len(o.lines) for o in orders),
-                       "revenue": {"EUR": money(sum(d.total_minor for d in docs if d.counts_in_revenue))}},
-            "daily": daily_summary(docs),
-            "customers": {"count": len({o.person.id for o in orders})},
-            "products": {"active": sorted(p.id for p in made if p.visible(now)),
-                         "deleted": sorted(p.id for p in made if not p.visible(now))},
-            "payments": {"count": sum(1 for p in self.w.payments if p.created_at <= now)},
-            "documents": [{"id": d.vendor_order_id, "at": d.at.isoformat(), "status": d.status,
-                           "total": money(d.total_minor), "units": d.units} for d in docs],
-        }
+        return truth_payload(
+            self.name, now, docs,
+            customers=len({o.person.id for o in orders}),
+            products_active=[p.id for p in made if p.visible(now)],
+            products_deleted=[p.id for p in made if not p.visible(now)],
+            lines=sum(len(o.lines) for o in orders),
+            payments={"count": sum(1 for p in self.w.payments if p.created_at <= now)},
+        )

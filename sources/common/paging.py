@@ -6,6 +6,7 @@ bounded number in flight, so memory stays flat whatever the volume.
 """
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, TypeVar
@@ -99,3 +100,21 @@ def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, f
         return select(client.vendor, response.parsed, data_selector, f"GET {path}")
 
     yield from ordered_map(fetch, range(first_page + 1, first_page + count), workers)
+
+
+def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_param: str,
+                        first_page: int, page_size: int, data_selector: str | None,
+                        workers: int) -> Iterator[list]:
+    """Page-number listings with no total (bare arrays): pages are fetched concurrently in
+    order, and the first page shorter than `page_size` ends the listing. At most 2×workers
+    requests go past the end; their (empty) pages are dropped."""
+
+    def fetch(number: int) -> list:
+        response = client.get(path, params={**params, page_param: number})
+        return select(client.vendor, response.parsed, data_selector, f"GET {path}")
+
+    for page in ordered_map(fetch, itertools.count(first_page), workers):
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
