@@ -90,9 +90,10 @@ class PeoplePool:
             country=country,
         )
 
-    def pick(self, r, vendor_offset: int, spread: float = 0.6) -> Person:
-        """Pick a buyer: a skewed draw (a few people buy often) from a vendor-shifted window
-        of the pool, so vendors overlap partly, not fully."""
+    def pick(self, r, window_start: float, spread: float = 0.6) -> Person:
+        """Pick a buyer: a skewed draw (a few people buy often) from the vendor's window of
+        the pool, [window_start, window_start + spread) as fractions of its size. Vendors'
+        windows overlap partly, so some people shop at several vendors."""
         window = max(1, int(self.size * spread))
         index = int(window * (r.random() ** 1.8))
-        return self.get(vendor_offset + index)
+        return self.get(int(self.size * window_start) + index)

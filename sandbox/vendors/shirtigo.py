@@ -179,7 +179,7 @@ class ShirtigoSim(VendorSim):
     name = "shirtigo"
     api_prefix = "/api"
     port_offset = 1
-    person_offset = 0        # where in the shared pool this vendor's buyers start
+    people_window = 0.0      # where in the shared pool this vendor's buyers start (fraction)
 
     def __init__(self, *args, **kwargs):
         self.max_items = 100
@@ -303,7 +303,7 @@ class ShirtigoSim(VendorSim):
 
     def _add_order(self, r, created: datetime, live: list[Product]) -> None:
         self._seq += 1
-        person = self.people.pick(r, self.person_offset)
+        person = self.people.pick(r, self.people_window)
         lines = []
         for product in r.sample(live, min(len(live), 1 + min(3, poisson(r, 0.9)))):
             _, price, name = product.version(created)
