@@ -33,13 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a windowed resource (repeatable; default all windowed ones)")
     backfill.add_argument("--start", required=True, help="window start, YYYY-MM-DD (inclusive)")
     backfill.add_argument("--end", required=True, help="window end, YYYY-MM-DD (exclusive)")
+    backfill.add_argument("--chunk", default="7d", help="window per chunk, e.g. 7d, 1d, 12h (default 7d)")
+    backfill.add_argument("--workers", type=int, default=1, help="chunks loaded concurrently (default 1)")
     backfill.add_argument("--no-transform", action="store_true")
-    backfill.add_argument("--wait", action="store_true")
+
+    status = sub.add_parser("status", help="last runs, cursors, rows and freshness per vendor")
+    status.add_argument("--vendor", action="append")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
 
     transform = sub.add_parser("transform", help="dbt build of the staging models and marts")
     transform.add_argument("--full-refresh", action="store_true")
     transform.add_argument("--select", default=None, help="dbt node selection")
-    transform.add_argument("--wait", action="store_true")
 
     demo = sub.add_parser("demo", help="sandbox -> sync -> marts, the embedded default")
     demo.add_argument("--seed", type=int, default=42)
@@ -55,36 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_results(results, dbt_result=None) -> None:
     print(f"\n{'vendor':<10} {'status':<8} {'rows':>8} {'requests':>9} {'retries':>8} {'seconds':>8}")
     for r in results:
-        print(f"{r.vendor:<10} {'ok' if r.ok else 'FAILED':<8} {sum(r.rows.values()):>8} "
+        print(f"{r.vendor:<10} {r.status:<8} {sum(r.rows.values()):>8} "
               f"{r.total_requests:>9} {r.total_retries:>8} {r.seconds:>8.1f}")
     for r in results:
-        if not r.ok:
+        if r.error:
             print(f"  {r.error}")
     if dbt_result is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(dbt_result.counts.items()))
         print(f"dbt build: {'ok' if dbt_result.ok else 'FAILED'} in {dbt_result.seconds:.1f}s ({counts})")
 
 
-def cmd_sync(args, paths) -> int:
-    from . import ledger, transform
+def _exit_code(results, built) -> int:
     from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
-    from .lock import WarehouseLock
-    from .runner import destination_for, run_vendors
-    from .vendors import check_resources, pick_vendors
 
-    vendors = pick_vendors(args.vendor)
-    resources = {v.name: check_resources(v, args.resource) for v in vendors}
-    with WarehouseLock(paths.lock_file, "sync").acquire(wait=args.wait):
-        run_id = ledger.new_run_id()
-        results = run_vendors(vendors, paths, resources=resources)
-        ledger.write([row for r in results for row in r.ledger_rows(run_id, "sync")],
-                     destination_for(paths), str(paths.pipelines_dir))
-        built = None
-        if not args.no_transform and any(r.ok for r in results):
-            built = transform.build(paths)
-    _print_results(results, built)
-    failed = [r for r in results if not r.ok]
-    if len(failed) == len(results):
+    failed = [r for r in results if r.status == "failed"]
+    if failed and len(failed) == len(results):
         # nothing loaded because of the user's settings: say so with the usage code
         return EXIT_USAGE if all(r.error_kind in ("config", "auth") for r in failed) else EXIT_FAILED
     if failed:
@@ -94,13 +83,32 @@ def cmd_sync(args, paths) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args, paths) -> int:
+    from . import ledger, transform
+    from .lock import sync_lock
+    from .runner import run_vendors
+    from .vendors import check_resources, pick_vendors
+
+    vendors = pick_vendors(args.vendor)
+    resources = {v.name: check_resources(v, args.resource) for v in vendors}
+    with sync_lock(paths.warehouse, "sync").acquire(wait=args.wait):
+        run_id = ledger.new_run_id()
+        ledger.write(paths, [ledger.running(run_id, "sync", v.name) for v in vendors])
+        results = run_vendors(vendors, paths, resources=resources)
+        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, "sync")])
+        built = None
+        if not args.no_transform and any(r.ok for r in results):
+            built = transform.build(paths)
+    _print_results(results, built)
+    return _exit_code(results, built)
+
+
 def cmd_backfill(args, paths) -> int:
-    from datetime import date
+    from datetime import date, datetime, timezone
 
     from . import ledger, transform
-    from .errors import EXIT_FAILED, EXIT_OK, EXIT_TRANSFORM, EXIT_USAGE
-    from .lock import WarehouseLock
-    from .runner import destination_for, run_vendor
+    from .backfill import merged_result, parse_chunk, run_backfill
+    from .lock import vendor_lock
     from .vendors import check_resources, pick_vendors
 
     [vendor] = pick_vendors([args.vendor])
@@ -111,35 +119,53 @@ def cmd_backfill(args, paths) -> int:
         raise ValueError(f"--start/--end must be dates like 2026-01-31, not {args.start!r}/{args.end!r}") from None
     if end <= start:
         raise ValueError(f"--end {end} must be after --start {start} (the window is [start, end))")
-    with WarehouseLock(paths.lock_file, "backfill").acquire(wait=args.wait):
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {args.workers}")
+    chunk = parse_chunk(args.chunk)
+    as_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=timezone.utc)  # noqa: E731
+    lock = vendor_lock(paths.warehouse, vendor.name, "backfill")
+    holder = lock.holder()
+    # wait for a sync's short hold of the vendor; refuse to queue behind another backfill
+    lock.acquire(wait=holder.get("purpose") != "backfill", timeout_s=3600)
+    with lock:
         run_id = ledger.new_run_id()
-        result = run_vendor(vendor, paths, resources=resources,
-                            source_args={"start_date": start.isoformat(), "end_date": end.isoformat()},
-                            pipeline_name=f"{vendor.pipeline_name}_backfill")
-        ledger.write(result.ledger_rows(run_id, f"backfill {start}..{end}"), destination_for(paths),
-                     str(paths.pipelines_dir))
-        built = transform.build(paths) if result.ok and not args.no_transform else None
+        command = f"backfill {start}..{end}"
+        started = datetime.now(timezone.utc)
+        ledger.write(paths, [ledger.running(run_id, command, vendor.name)])
+        outcome = run_backfill(paths, vendor, resources, as_utc(start), as_utc(end), chunk,
+                               args.workers, run_id)
+        result = merged_result(vendor.name, outcome.results, started)
+        ledger.write(paths, result.ledger_rows(run_id, command))
+        built = transform.build(paths) if outcome.done and outcome.ok and not args.no_transform else None
     _print_results([result], built)
-    if not result.ok:
-        return EXIT_USAGE if result.error_kind in ("config", "auth") else EXIT_FAILED
-    return EXIT_TRANSFORM if built is not None and not built.ok else EXIT_OK
+    print(f"backfill {vendor.name}: {outcome.chunks} chunks, {outcome.skipped} done before, "
+          f"{outcome.done} loaded now" + (f", stopped at {outcome.failed[0]}" if outcome.failed else ""))
+    return _exit_code([result], built)
+
+
+def cmd_status(args, paths) -> int:
+    from .errors import EXIT_OK, EXIT_STALE
+    from .status import as_json, collect, format_report
+    from .vendors import pick_vendors
+
+    report = collect(paths, pick_vendors(args.vendor))
+    print(as_json(report) if args.json else format_report(report))
+    return EXIT_OK if all(v["fresh"] for v in report) else EXIT_STALE
 
 
 def cmd_transform(args, paths) -> int:
     from . import transform
     from .errors import EXIT_OK, EXIT_TRANSFORM
-    from .lock import WarehouseLock
 
-    with WarehouseLock(paths.lock_file, "transform").acquire(wait=args.wait):
-        result = transform.build(paths, full_refresh=args.full_refresh, select=args.select)
+    result = transform.build(paths, full_refresh=args.full_refresh, select=args.select)
     return EXIT_OK if result.ok else EXIT_TRANSFORM
 
 
 def cmd_demo(args, paths) -> int:
     from .demo import run_demo
-    from .lock import WarehouseLock
+    from .lock import sync_lock
 
-    with WarehouseLock(paths.lock_file, "demo").acquire(wait=False):
+    with sync_lock(paths.warehouse, "demo").acquire(wait=False):
         return run_demo(paths, args.seed, args.scale)
 
 
@@ -151,7 +177,7 @@ def cmd_sandbox(args, paths) -> int:
     return run_sandbox(args)
 
 
-COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "transform": cmd_transform, "demo": cmd_demo, "sandbox": cmd_sandbox}
+COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "transform": cmd_transform, "demo": cmd_demo, "sandbox": cmd_sandbox}
 
 
 def main(argv: list[str] | None = None) -> int:

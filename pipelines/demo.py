@@ -14,7 +14,7 @@ from . import ledger, marts, transform
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_TRANSFORM
 from .ledger import new_run_id
 from .logs import event
-from .runner import destination_for, run_vendors
+from .runner import run_vendors
 from .settings import Paths
 from .vendors import VENDORS
 
@@ -64,8 +64,7 @@ def run_demo(paths: Paths, seed: int, scale: str) -> int:
         point_sources_at(sb)
         run_id = new_run_id()
         results = run_vendors(list(VENDORS.values()), paths)
-        ledger.write([row for r in results for row in r.ledger_rows(run_id, "demo")],
-                     destination_for(paths), str(paths.pipelines_dir))
+        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, "demo")])
         if not all(r.ok for r in results):
             for r in results:
                 if not r.ok:

@@ -2,23 +2,23 @@
 written through dlt so it lands in whatever destination the warehouse is."""
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-
 import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from sources.common.hints import UTC_TS, TEXT, BIGINT, columns
+from sources.common.hints import BIGINT, TEXT, UTC_TS, columns
 from sources.common.redact import redact
+
+from .lock import write_lock
+from .settings import Paths
+from .warehouse import destination_for
 
 DATASET = "ops"
 TABLE = "run_ledger"
 PIPELINE = "vendorsync_ops"
-#: DuckDB takes one writer at a time: every load into the warehouse from this process
-#: (vendor loads and ledger writes) goes through this lock.
-WAREHOUSE_WRITE_LOCK = threading.Lock()
 
 
 def new_run_id() -> str:
@@ -31,7 +31,7 @@ class LedgerRow:
     command: str
     vendor: str
     resource: str                 # "*" = the vendor as a whole
-    status: str                   # running | success | failed
+    status: str                   # running | success | failed | skipped
     started_at: datetime
     finished_at: datetime | None = None
     rows: int = 0
@@ -46,15 +46,35 @@ class LedgerRow:
         return row
 
 
-def write(rows: list[LedgerRow], destination: Any, pipelines_dir: str) -> None:
+def running(run_id: str, command: str, vendor: str) -> LedgerRow:
+    """The row a run writes when it starts: a run killed mid-way stays visible as `running`."""
+    return LedgerRow(run_id, command, vendor, "*", "running", datetime.now(timezone.utc))
+
+
+def write(paths: Paths, rows: list[LedgerRow]) -> None:
     if not rows:
         return
-    resource = dlt.resource(
-        [r.record() for r in rows], name=TABLE, write_disposition="merge",
-        primary_key=("run_id", "vendor", "resource"),
-        columns=columns(started_at=UTC_TS, finished_at=UTC_TS, error=TEXT, rows=BIGINT,
+    write_table(paths, TABLE, [r.record() for r in rows], ("run_id", "vendor", "resource"),
+                columns(started_at=UTC_TS, finished_at=UTC_TS, error=TEXT, rows=BIGINT,
                         requests=BIGINT, retries=BIGINT, detail={"data_type": "json"}))
-    pipeline = dlt.pipeline(PIPELINE, destination=destination, dataset_name=DATASET,
-                            pipelines_dir=pipelines_dir)
-    with WAREHOUSE_WRITE_LOCK:
+
+
+def write_table(paths: Paths, table: str, records: list[dict], key: tuple[str, ...], hints: dict) -> None:
+    """Merge `records` into `ops.<table>` (the ops dataset holds the ledger and backfill progress)."""
+    resource = dlt.resource(records, name=table, write_disposition="merge", primary_key=key, columns=hints)
+    pipeline = dlt.pipeline(PIPELINE, destination=destination_for(paths), dataset_name=DATASET,
+                            pipelines_dir=str(paths.pipelines_dir))
+    with write_lock(paths.warehouse, "ledger"):
         pipeline.run(resource, loader_file_format="jsonl")
+
+
+def read(paths: Paths, sql: str) -> list[tuple]:
+    """Rows of a query over the ops dataset (empty when the table does not exist yet)."""
+    pipeline = dlt.pipeline(PIPELINE, destination=destination_for(paths), dataset_name=DATASET,
+                            pipelines_dir=str(paths.pipelines_dir))
+    with write_lock(paths.warehouse, "read ops"):
+        try:
+            with pipeline.sql_client() as client:
+                return list(client.execute_sql(sql) or [])
+        except DatabaseUndefinedRelation:
+            return []

@@ -15,22 +15,21 @@ import dlt
 from sources.common.http import metrics_snapshot
 
 from .errors import explain
-from .ledger import WAREHOUSE_WRITE_LOCK, LedgerRow
+from .ledger import LedgerRow
+from .lock import LockBusy, vendor_lock, write_lock
 from .logs import event
 from .settings import Paths
 from .vendors import Vendor
+from .warehouse import destination_for
 
 log = logging.getLogger("vendorsync.run")
-
-
-def destination_for(paths: Paths) -> Any:
-    return dlt.destinations.duckdb(str(paths.warehouse))
+PROGRESS_EVERY_S = 15
 
 
 @dataclass
 class VendorResult:
     vendor: str
-    ok: bool
+    status: str                                                 # success | failed | skipped
     started_at: datetime
     finished_at: datetime
     rows: dict[str, int] = field(default_factory=dict)          # resource -> rows loaded
@@ -38,6 +37,10 @@ class VendorResult:
     requests: dict[str, dict] = field(default_factory=dict)     # resource -> request counters
     error: str | None = None
     error_kind: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
 
     @property
     def seconds(self) -> float:
@@ -52,17 +55,16 @@ class VendorResult:
         return sum(m["retries"] for m in self.requests.values())
 
     def ledger_rows(self, run_id: str, command: str) -> list[LedgerRow]:
-        status = "success" if self.ok else "failed"
-        out = [LedgerRow(run_id, command, self.vendor, "*", status, self.started_at, self.finished_at,
+        out = [LedgerRow(run_id, command, self.vendor, "*", self.status, self.started_at, self.finished_at,
                          rows=sum(self.rows.values()), requests=self.total_requests,
                          retries=self.total_retries, error=self.error,
-                         detail={"tables": self.tables})]
-        for resource in sorted(set(self.rows) | {r for r in self.requests if r}):
+                         detail={"tables": self.tables, "requests": self.requests})]
+        for resource in sorted(set(self.rows) | set(self.requests)):
             m = self.requests.get(resource, {})
-            out.append(LedgerRow(run_id, command, self.vendor, resource, status, self.started_at,
+            out.append(LedgerRow(run_id, command, self.vendor, resource, self.status, self.started_at,
                                  self.finished_at, rows=self.rows.get(resource, 0),
                                  requests=m.get("requests", 0), retries=m.get("retries", 0),
-                                 error=self.error if not self.ok else None))
+                                 error=self.error))
         return out
 
 
@@ -77,15 +79,8 @@ def _diff(after: dict[str, dict], before: dict[str, dict]) -> dict[str, dict]:
 
 
 def rows_by_resource(table_counts: dict[str, int]) -> dict[str, int]:
-    """Nested tables (`orders__lines`) count toward their resource (`orders`)."""
-    out: dict[str, int] = {}
-    for table, n in table_counts.items():
-        if table.startswith("_dlt"):
-            continue
-        resource = table.split("__", 1)[0]
-        if "__" not in table:
-            out[resource] = out.get(resource, 0) + n
-    return out
+    """Rows of each resource's own table; nested tables (`orders__lines`) are not counted."""
+    return {t: n for t, n in table_counts.items() if not t.startswith("_dlt") and "__" not in t}
 
 
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
@@ -94,15 +89,16 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     """Extract, normalize and load one vendor. Never raises: the outcome is in the result."""
     started = datetime.now(timezone.utc)
     before = metrics_snapshot(vendor.name)
+    name = pipeline_name or vendor.pipeline_name
     tables: dict[str, int] = {}
     try:
-        pipeline = dlt.pipeline(pipeline_name or vendor.pipeline_name,
-                                destination=destination or destination_for(paths),
-                                dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir))
+        pipeline = dlt.pipeline(name, destination=destination or destination_for(paths),
+                                dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir),
+                                progress=dlt.progress.log(PROGRESS_EVERY_S, logger=log, log_level=logging.INFO))
         if pipeline.has_pending_data:   # a crashed run left packages: finish them first
             event("%s: finishing the load an earlier run left pending", vendor.name, vendor=vendor.name)
             pipeline.normalize()
-            with WAREHOUSE_WRITE_LOCK:
+            with write_lock(paths.warehouse, f"load {name}"):
                 pipeline.load()
         source = vendor.load().source(**(source_args or {}))
         if resources:
@@ -113,23 +109,22 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
         info = pipeline.normalize()
         t2 = time.monotonic()
         tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
-        with WAREHOUSE_WRITE_LOCK:
+        with write_lock(paths.warehouse, f"load {name}"):
             t3 = time.monotonic()
             pipeline.load()
         t4 = time.monotonic()
-        log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", vendor.name,
+        log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", name,
                   t1 - t0, t2 - t1, t3 - t2, t4 - t3)
-        ok, error, kind = True, None, None
+        status, error, kind = "success", None, None
     except Exception as exc:  # one vendor's failure must not stop the others
         error, kind = explain(exc, vendor.name)
-        log.debug("%s failed", vendor.name, exc_info=True)
-        ok = False
-        tables = {}
+        log.debug("%s failed", name, exc_info=True)
+        status, tables = "failed", {}
     finished = datetime.now(timezone.utc)
-    result = VendorResult(vendor.name, ok, started, finished, rows_by_resource(tables),
+    result = VendorResult(vendor.name, status, started, finished, rows_by_resource(tables),
                           {t: n for t, n in tables.items() if not t.startswith("_dlt")},
                           _diff(metrics_snapshot(vendor.name), before), error, kind)
-    if ok:
+    if result.ok:
         event("%s: loaded %d rows (%s) with %d requests in %.1fs", vendor.name, sum(result.rows.values()),
               ", ".join(f"{r} {n}" for r, n in sorted(result.rows.items())) or "nothing new",
               result.total_requests, result.seconds, vendor=vendor.name, rows=result.rows,
@@ -140,11 +135,25 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     return result
 
 
+def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None,
+                source_args: dict | None = None) -> VendorResult:
+    """A scheduled sync of one vendor: skipped (not failed) while a backfill holds the vendor."""
+    try:
+        lock = vendor_lock(paths.warehouse, vendor.name, "sync").acquire(wait=False)
+    except LockBusy as busy:
+        now = datetime.now(timezone.utc)
+        reason = f"{vendor.name}: skipped, {busy}"
+        event("%s", reason, vendor=vendor.name, status="skipped")
+        return VendorResult(vendor.name, "skipped", now, now, error=reason, error_kind="busy")
+    with lock:
+        return run_vendor(vendor, paths, resources=resources, source_args=source_args)
+
+
 def run_vendors(vendors: list[Vendor], paths: Paths, *, resources: dict[str, list[str] | None] | None = None,
                 source_args: dict[str, dict] | None = None) -> list[VendorResult]:
     """All vendors at once, each in its own thread; loads take turns on the warehouse."""
     event("syncing %s", ", ".join(v.name for v in vendors), vendors=[v.name for v in vendors])
     with ThreadPoolExecutor(max_workers=max(1, len(vendors)), thread_name_prefix="vendor") as pool:
-        futures = [pool.submit(run_vendor, v, paths, resources=(resources or {}).get(v.name),
-                               source_args=(source_args or {}).get(v.name)) for v in vendors]
+        futures = [pool.submit(sync_vendor, v, paths, (resources or {}).get(v.name),
+                               (source_args or {}).get(v.name)) for v in vendors]
         return [f.result() for f in futures]

@@ -40,10 +40,6 @@ class Paths:
         return self.data_dir / "dbt"
 
     @property
-    def lock_file(self) -> Path:
-        return self.warehouse.with_name(self.warehouse.name + ".lock")
-
-    @property
     def log_file(self) -> Path:
         return self.data_dir / "logs" / "vendorsync.log"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sources.common.redact import redact
 
-from .ledger import WAREHOUSE_WRITE_LOCK
+from .lock import write_lock
 from .logs import event
 from .settings import Paths
 
@@ -43,7 +43,7 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     results_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", "--quiet", *dbt_args(paths, command, *extra)]
     started = time.monotonic()
-    with WAREHOUSE_WRITE_LOCK:
+    with write_lock(paths.warehouse, f"dbt {command}"):
         proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}

@@ -72,6 +72,12 @@ class Project:
         return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=timeout)
 
+    def popen(self, *args: str) -> subprocess.Popen:
+        """Start the real `vendorsync` command without waiting (stderr piped, line by line)."""
+        env = {**os.environ, **self.env}
+        return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
     def paths(self):
         from pipelines.settings import resolve_paths
 

@@ -1,0 +1,123 @@
+"""Operating vendorsync from a scheduler: one sync at a time (refused or queued), backfills
+that survive a SIGKILL and resume, `status` that fails on stale data, JSON logs."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+from pipelines.lock import LockBusy, sync_lock
+
+
+def wait_until_locked(project, proc, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            sync_lock(project.warehouse, "probe").acquire(wait=False).release()
+        except LockBusy as busy:
+            assert busy.holder["pid"] == proc.pid
+            return
+        time.sleep(0.05)
+    raise AssertionError("the first sync never took the lock")
+
+
+def slow_sandbox(project, sandbox, latency_ms: float = 150) -> None:
+    project.point_at(sandbox)
+    project.set("SOURCES__SHIRTIGO__PAGE_SIZE", "5")
+    project.set("SOURCES__SHIRTIGO__MAX_WORKERS", "1")
+    sandbox.control.set_faults("shirtigo", latency_ms=latency_ms)
+
+
+def test_second_sync_is_refused_and_a_waiting_one_queues(project, fresh_sandbox):
+    slow_sandbox(project, fresh_sandbox)
+    first = project.popen("sync", "--no-transform")
+    wait_until_locked(project, first)
+    started = time.monotonic()
+    refused = project.cli("sync", "--no-transform")
+    assert refused.returncode == 4
+    assert time.monotonic() - started < 15
+    assert "busy" in refused.stderr and "--wait" in refused.stderr and "Traceback" not in refused.stderr
+    queued = project.popen("sync", "--no-transform", "--wait")
+    assert first.wait(300) == 0, first.communicate()
+    assert queued.wait(300) == 0, queued.communicate()
+    truth = fresh_sandbox.control.truth("shirtigo")["orders"]["count"]
+    assert project.query("select count(*), count(distinct reference) from raw_shirtigo.orders") == [(truth, truth)]
+    runs = project.query("select status from ops.run_ledger where resource = '*' and command = 'sync'")
+    assert sorted(r[0] for r in runs) == ["success", "success"]
+
+
+def sync_state(project) -> list:
+    return project.query("select version_hash from raw_shirtigo._dlt_pipeline_state "
+                         "where pipeline_name = 'vendorsync_shirtigo' order by created_at")
+
+
+def test_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(project, fresh_sandbox):
+    project.point_at(fresh_sandbox)
+    assert project.cli("sync", "--no-transform", "--resource", "payments").returncode == 0
+    state_before = sync_state(project)
+    truth = fresh_sandbox.control.truth("shirtigo")
+    slow_sandbox(project, fresh_sandbox, latency_ms=120)
+    args = ("backfill", "--vendor", "shirtigo", "--resource", "orders", "--start", "2026-10-15",
+            "--end", "2026-11-01", "--chunk", "1d", "--no-transform")
+    proc = project.popen(*args)
+    chunks_seen = 0
+    for line in proc.stderr:
+        if "backfill shirtigo: chunk" in line:
+            chunks_seen += 1
+            if chunks_seen == 3:
+                proc.send_signal(signal.SIGKILL)
+                break
+    proc.wait(60)
+    assert proc.returncode == -signal.SIGKILL and chunks_seen == 3
+
+    resumed = project.cli(*args)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    done_before = int(resumed.stdout.split(" done before")[0].rsplit(", ", 1)[1])
+    assert 3 <= done_before < 17
+    expected = {d["id"] for d in truth["documents"] if "2026-10-15" <= d["at"][:10] < "2026-11-01"}
+    loaded = project.query("select reference from raw_shirtigo.orders")
+    assert {r[0] for r in loaded} == expected and len(loaded) == len(expected)
+    assert sync_state(project) == state_before                      # the sync's cursors untouched
+
+
+def test_status_flags_never_synced_and_stale_vendors(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    never = project.cli("status")
+    assert never.returncode == 5 and "STALE (never synced" in never.stdout
+    assert project.cli("sync", "--no-transform").returncode == 0
+    fresh = project.cli("status", "--json")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    [vendor] = json.loads(fresh.stdout)
+    assert vendor["fresh"] and vendor["last_success"]
+    resources = {r["resource"]: r for r in vendor["resources"]}
+    assert resources["orders"]["cursor"].startswith("created_at ")
+    assert resources["orders"]["rows"] == sandbox_tiny.control.truth("shirtigo")["orders"]["count"]
+    project.set("VENDORSYNC__FRESHNESS_HOURS", "0.000001")
+    stale = project.cli("status")
+    assert stale.returncode == 5 and "STALE (" in stale.stdout and "never" not in stale.stdout
+
+
+def test_json_log_format_gives_one_object_per_line(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    proc = project.cli("--log-format", "json", "sync", "--no-transform")
+    assert proc.returncode == 0
+    records = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
+    assert records and all({"ts", "level", "msg"} <= set(r) for r in records)
+    assert any(r.get("vendor") == "shirtigo" and r.get("status") == "success" for r in records)
+
+
+def test_sync_skips_a_vendor_under_backfill_and_says_so(project, fresh_sandbox):
+    slow_sandbox(project, fresh_sandbox, latency_ms=150)
+    backfill = project.popen("backfill", "--vendor", "shirtigo", "--start", "2026-10-01",
+                             "--end", "2026-11-01", "--chunk", "1d", "--no-transform")
+    for line in backfill.stderr:
+        if "backfill shirtigo: chunk" in line:
+            break
+    sync = project.cli("sync", "--no-transform")
+    backfill.send_signal(signal.SIGTERM)          # a polite stop: chunks in flight finish
+    backfill.wait(120)
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    assert "skipped" in sync.stdout and "backfill" in sync.stdout
+    statuses = project.query("select status from ops.run_ledger where command = 'sync' and resource = '*'")
+    assert statuses == [("skipped",)]
