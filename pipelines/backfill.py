@@ -25,6 +25,7 @@ from .logs import event
 from .runner import VendorResult, run_vendor
 from .settings import Paths
 from .vendors import Vendor
+from .warehouse import query
 
 log = logging.getLogger("vendorsync.backfill")
 TABLE = "backfill_chunks"
@@ -52,7 +53,7 @@ class BackfillOutcome:
 
 
 def covered_intervals(paths: Paths, vendor: str) -> list[tuple[datetime, datetime, set[str]]]:
-    rows = ledger.read(paths, f"select chunk_start, chunk_end, resources from {ledger.DATASET}.{TABLE} "
+    rows = query(paths, f"select chunk_start, chunk_end, resources from {ledger.DATASET}.{TABLE} "
                               f"where vendor = '{vendor}'")
     return [(_utc(a), _utc(b), set(str(r).split(","))) for a, b, r in rows]
 

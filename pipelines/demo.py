@@ -17,6 +17,7 @@ from .logs import event
 from .runner import run_vendors
 from .settings import Paths
 from .vendors import VENDORS
+from .warehouse import OPS_PIPELINE
 
 MARKER = ".demo-warehouse"
 
@@ -35,7 +36,7 @@ def reset_demo_warehouse(paths: Paths) -> None:
         path.unlink(missing_ok=True)
     for vendor in VENDORS.values():
         shutil.rmtree(paths.pipelines_dir / vendor.pipeline_name, ignore_errors=True)
-    shutil.rmtree(paths.pipelines_dir / ledger.PIPELINE, ignore_errors=True)
+    shutil.rmtree(paths.pipelines_dir / OPS_PIPELINE, ignore_errors=True)
     marker.touch()
 
 

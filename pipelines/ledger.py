@@ -6,19 +6,18 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
 import dlt
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.common.hints import BIGINT, TEXT, UTC_TS, columns
 from sources.common.redact import redact
 
 from .lock import write_lock
 from .settings import Paths
-from .warehouse import destination_for
+from .warehouse import OPS_DATASET, ops_pipeline
 
-DATASET = "ops"
+DATASET = OPS_DATASET
 TABLE = "run_ledger"
-PIPELINE = "vendorsync_ops"
 
 
 def new_run_id() -> str:
@@ -62,19 +61,5 @@ def write(paths: Paths, rows: list[LedgerRow]) -> None:
 def write_table(paths: Paths, table: str, records: list[dict], key: tuple[str, ...], hints: dict) -> None:
     """Merge `records` into `ops.<table>` (the ops dataset holds the ledger and backfill progress)."""
     resource = dlt.resource(records, name=table, write_disposition="merge", primary_key=key, columns=hints)
-    pipeline = dlt.pipeline(PIPELINE, destination=destination_for(paths), dataset_name=DATASET,
-                            pipelines_dir=str(paths.pipelines_dir))
     with write_lock(paths.warehouse, "ledger"):
-        pipeline.run(resource, loader_file_format="jsonl")
-
-
-def read(paths: Paths, sql: str) -> list[tuple]:
-    """Rows of a query over the ops dataset (empty when the table does not exist yet)."""
-    pipeline = dlt.pipeline(PIPELINE, destination=destination_for(paths), dataset_name=DATASET,
-                            pipelines_dir=str(paths.pipelines_dir))
-    with write_lock(paths.warehouse, "read ops"):
-        try:
-            with pipeline.sql_client() as client:
-                return list(client.execute_sql(sql) or [])
-        except DatabaseUndefinedRelation:
-            return []
+        ops_pipeline(paths).run(resource, loader_file_format="jsonl")

@@ -4,6 +4,7 @@ cursors; the others carry on."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -83,6 +84,34 @@ def rows_by_resource(table_counts: dict[str, int]) -> dict[str, int]:
     return {t: n for t, n in table_counts.items() if not t.startswith("_dlt") and "__" not in t}
 
 
+class Progress:
+    """A line every PROGRESS_EVERY_S while a vendor runs (phase, requests so far, time), so a
+    long sync shows life on the terminal and in scheduler logs; dlt's own, more detailed
+    progress log goes to the log file."""
+
+    def __init__(self, name: str, vendor: str):
+        self.name, self.vendor = name, vendor
+        self.phase = "starting"
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._before = sum(m["requests"] for m in metrics_snapshot(vendor).values())
+        self._thread = threading.Thread(target=self._run, name=f"progress-{name}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(PROGRESS_EVERY_S):
+            requests = sum(m["requests"] for m in metrics_snapshot(self.vendor).values()) - self._before
+            event("%s: %s ... %d requests so far, %.0fs", self.name, self.phase, requests,
+                  time.monotonic() - self._started, vendor=self.vendor, phase=self.phase,
+                  requests=requests)
+
+    def __enter__(self) -> "Progress":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
                source_args: dict | None = None, pipeline_name: str | None = None,
                destination: Any = None) -> VendorResult:
@@ -92,27 +121,34 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     name = pipeline_name or vendor.pipeline_name
     tables: dict[str, int] = {}
     try:
-        pipeline = dlt.pipeline(name, destination=destination or destination_for(paths),
-                                dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir),
-                                progress=dlt.progress.log(PROGRESS_EVERY_S, logger=log, log_level=logging.INFO))
-        if pipeline.has_pending_data:   # a crashed run left packages: finish them first
-            event("%s: finishing the load an earlier run left pending", vendor.name, vendor=vendor.name)
-            pipeline.normalize()
+        with Progress(name, vendor.name) as progress:
+            pipeline = dlt.pipeline(name, destination=destination or destination_for(paths),
+                                    dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir),
+                                    progress=dlt.progress.log(PROGRESS_EVERY_S, logger=log,
+                                                              log_level=logging.DEBUG))
+            if pipeline.has_pending_data:   # a crashed run left packages: finish them first
+                event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
+                progress.phase = "loading what an earlier run left pending"
+                pipeline.normalize()
+                with write_lock(paths.warehouse, f"load {name}"):
+                    pipeline.load()
+            source = vendor.load().source(**(source_args or {}))
+            if resources:
+                source = source.with_resources(*resources)
+            t0 = time.monotonic()
+            progress.phase = "extracting"
+            pipeline.extract(source, loader_file_format="parquet")
+            t1 = time.monotonic()
+            progress.phase = "normalizing"
+            info = pipeline.normalize()
+            t2 = time.monotonic()
+            tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
+            progress.phase = "waiting for the warehouse"
             with write_lock(paths.warehouse, f"load {name}"):
+                t3 = time.monotonic()
+                progress.phase = "loading"
                 pipeline.load()
-        source = vendor.load().source(**(source_args or {}))
-        if resources:
-            source = source.with_resources(*resources)
-        t0 = time.monotonic()
-        pipeline.extract(source, loader_file_format="parquet")
-        t1 = time.monotonic()
-        info = pipeline.normalize()
-        t2 = time.monotonic()
-        tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
-        with write_lock(paths.warehouse, f"load {name}"):
-            t3 = time.monotonic()
-            pipeline.load()
-        t4 = time.monotonic()
+            t4 = time.monotonic()
         log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", name,
                   t1 - t0, t2 - t1, t3 - t2, t4 - t3)
         status, error, kind = "success", None, None

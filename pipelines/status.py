@@ -12,7 +12,7 @@ from . import ledger
 from .lock import write_lock
 from .settings import Paths
 from .vendors import Vendor
-from .warehouse import destination_for
+from .warehouse import destination_for, query
 
 DEFAULT_FRESHNESS_HOURS = 26.0
 
@@ -81,7 +81,7 @@ def row_counts(paths: Paths, vendor: Vendor) -> dict[str, int]:
 
 def collect(paths: Paths, vendors: list[Vendor], now: datetime | None = None) -> list[dict]:
     now = now or datetime.now(timezone.utc)
-    last = {(v, r): _utc(t) for v, r, t in ledger.read(
+    last = {(v, r): _utc(t) for v, r, t in query(
         paths, f"select vendor, resource, max(finished_at) from {ledger.DATASET}.{ledger.TABLE} "
                "where status = 'success' and command in ('sync', 'demo') group by vendor, resource")}
     report = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sources.common.redact import redact
 
 from .lock import write_lock
+from .warehouse import query
 from .logs import event
 from .settings import Paths
 
@@ -27,6 +28,7 @@ class DbtResult:
     counts: dict[str, int] = field(default_factory=dict)     # status -> nodes
     failures: list[str] = field(default_factory=list)
     error: str | None = None
+    warned_relations: list[str] = field(default_factory=list)  # stored failures of warning tests
 
 
 def dbt_args(paths: Paths, command: str, *extra: str) -> list[str]:
@@ -48,6 +50,7 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}
     failures: list[str] = []
+    warned: list[str] = []
     if results_file.exists():
         for r in json.loads(results_file.read_text()).get("results", []):
             status = r.get("status", "unknown")
@@ -55,6 +58,8 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
             if status in ("error", "fail"):
                 node = r.get("unique_id", "?").split(".", 2)
                 failures.append(f"{node[0]} {node[-1]}: {redact((r.get('message') or '').strip())[:200]}")
+            if status == "warn" and r.get("relation_name"):
+                warned.append(r["relation_name"])
     ok = proc.returncode == 0
     error = None
     if not ok:
@@ -63,7 +68,7 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
         error = f"dbt {command} failed: " + ("; ".join(failures[:5]) if failures else tail or
                                              "see data/dbt/logs/dbt.log")
     log.debug("dbt output:\n%s", redact(proc.stdout + proc.stderr))
-    return DbtResult(ok, seconds, counts, failures, error)
+    return DbtResult(ok, seconds, counts, failures, error, warned)
 
 
 def build(paths: Paths, full_refresh: bool = False, select: str | None = None) -> DbtResult:
@@ -81,4 +86,19 @@ def build(paths: Paths, full_refresh: bool = False, select: str | None = None) -
               status="failed", failures=result.failures)
         for failure in result.failures[:20]:
             log.error("  %s", failure)
+    for warning in warnings(paths, result):
+        event("dbt warning: %s", warning, level=logging.WARNING, warning=warning)
     return result
+
+
+def warnings(paths: Paths, result: DbtResult) -> list[str]:
+    """The rows stored by warning tests, one line each (e.g. the unmapped vendor statuses)."""
+    lines = []
+    for relation in result.warned_relations:
+        rows = query(paths, f"select * from {relation} limit 20")
+        name = relation.replace('"', "").split(".")[-1]
+        for row in rows:
+            lines.append(f"{name}: " + ", ".join(str(v) for v in row))
+    if any(r.startswith("unmapped_vendor_statuses") for r in lines):
+        lines.append("map these statuses in dbt_project/seeds/status_map.csv, then run `vendorsync transform`")
+    return lines

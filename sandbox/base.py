@@ -99,6 +99,11 @@ class VendorSim(ABC):
         return self.clock.now()
 
     @staticmethod
+    def page_items(request: web.Request, items: list) -> list:
+        """A page's records, unless an injected `empty_page` fault empties it."""
+        return [] if request.get("fault") == "empty_page" else items
+
+    @staticmethod
     def json(data: Any, status: int = 200, content_type: str = "application/json",
              headers: dict | None = None) -> web.Response:
         return web.Response(body=orjson.dumps(data), status=status, content_type=content_type,
@@ -107,12 +112,14 @@ class VendorSim(ABC):
 
 @dataclass
 class VendorRuntime:
-    """What the server keeps per vendor besides the simulator: faults and statistics."""
+    """What the server keeps per vendor besides the simulator: faults and statistics.
+    `advance_world(minutes)` moves the shared clock (for the `drift_*` fault settings)."""
 
     sim: VendorSim
     faults: FaultPlan
     statuses: Counter
     requests: int = 0
+    advance_world: Callable[[float], None] | None = None
 
     def stats(self) -> dict:
         return {"requests": self.requests, "statuses": dict(self.statuses),
@@ -161,6 +168,10 @@ def build_app(runtime: VendorRuntime) -> web.Application:
         if delay:
             await asyncio.sleep(delay)
         fault = plan.decide(request.method, key)
+        request["fault"] = fault
+        spec = plan.spec
+        if spec.drift_every and runtime.advance_world and runtime.requests % int(spec.drift_every) == 0:
+            runtime.advance_world(spec.drift_minutes)
         if fault == "drop":
             runtime.statuses["dropped"] += 1
             if request.transport is not None:

@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass, fields
 
 from .rng import unit
 
-#: fault kinds in the order their probability bands are laid out on [0, 1)
-KINDS = ("429", "500", "502", "503", "timeout", "drop", "malformed")
+#: fault kinds in the order their probability bands are laid out on [0, 1).
+#: `empty_page`: a list endpoint answers 200 with no records on a page that has some (the
+#: simulator's list handlers honour it through `VendorSim.page_items`).
+KINDS = ("429", "500", "502", "503", "timeout", "drop", "malformed", "empty_page")
 
 
 @dataclass
@@ -24,10 +26,13 @@ class FaultSpec:
     rate_timeout: float = 0.0     # answer only after `timeout_s` (past a sane client timeout)
     rate_drop: float = 0.0        # close the connection without a response
     rate_malformed: float = 0.0   # 200 with a truncated JSON body
+    rate_empty_page: float = 0.0  # 200 with an empty page in the middle of a listing
     retry_after_s: float = 1.0    # Retry-After sent with injected 429s
     timeout_s: float = 20.0
     latency_ms: float = 0.0       # added to every response
     latency_jitter_ms: float = 0.0
+    drift_every: float = 0.0      # every N requests to this vendor the world's clock moves on...
+    drift_minutes: float = 0.0    # ...by this much: records change between two pages of a listing
 
     @classmethod
     def from_dict(cls, data: dict) -> "FaultSpec":

@@ -36,7 +36,7 @@ class SandboxServer:
         self.world = World(seed, scale, now, vendors)
         self.runtimes = {
             name: VendorRuntime(sim, FaultPlan(seed, name, FaultSpec(**self.default_faults.to_dict())),
-                                Counter())
+                                Counter(), advance_world=self._drift)
             for name, sim in self.world.sims.items()
         }
         self.urls: dict[str, str] = {}
@@ -71,6 +71,9 @@ class SandboxServer:
             await runner.cleanup()
         if self.state_file and self.state_file.exists():
             self.state_file.unlink()
+
+    def _drift(self, minutes: float) -> None:
+        self.world.advance(timedelta(minutes=minutes))
 
     def state(self) -> dict:
         return {

@@ -34,7 +34,7 @@ from aiohttp import web
 
 from ..base import VendorSim
 from ..people import Person
-from ..rng import poisson, rng
+from ..rng import poisson, rng, unit
 from ..truth import TruthDocument, truth_payload
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -184,6 +184,7 @@ class ShirtigoSim(VendorSim):
     def __init__(self, *args, **kwargs):
         self.max_items = 100
         self.product_churn = 1.0      # multiplier of the daily edit/deletion rates (tests raise it)
+        self.schema_drift = False     # serve drifted orders (see `_drift`)
         self.w = ShirtigoWorld()
         super().__init__(*args, **kwargs)
         self._next_product_id = 48000
@@ -220,14 +221,39 @@ class ShirtigoSim(VendorSim):
     def credentials(self) -> dict:
         return {"api_key": API_KEY}
 
-    def configure(self, max_items: int | None = None, product_churn: float | None = None) -> dict:
-        """Knobs for tests: the page-size cap, and how fast the catalog changes on days generated
-        from now on."""
+    def configure(self, max_items: int | None = None, product_churn: float | None = None,
+                  schema_drift: bool | None = None) -> dict:
+        """Knobs for tests: the page-size cap, how fast the catalog changes on days generated
+        from now on, and whether orders are served with schema drift."""
         if max_items is not None:
             self.max_items = int(max_items)
         if product_churn is not None:
             self.product_churn = float(product_churn)
-        return {"max_items": self.max_items, "product_churn": self.product_churn}
+        if schema_drift is not None:
+            self.schema_drift = bool(schema_drift)
+        return {"max_items": self.max_items, "product_churn": self.product_churn,
+                "schema_drift": self.schema_drift}
+
+    def drift_kind(self, reference: str) -> str | None:
+        """With schema drift on, which drift an order gets (deterministic per order)."""
+        if not self.schema_drift:
+            return None
+        u = unit(self.seed, "drift", reference)
+        return "string_object" if u < 0.08 else "string_number" if u < 0.2 else \
+            "unknown_status" if u < 0.26 else None
+
+    def _drift(self, data: dict, kind: str | None) -> dict:
+        """Every order gains a field the document does not know; some get a number as a
+        string (readable), a string where the Money object was (unreadable), or a status
+        key the document never listed."""
+        data["gift_message"] = "Alles Gute!"
+        if kind == "string_number":
+            data["net_price"]["amount"] = str(data["net_price"]["amount"])
+        elif kind == "string_object":
+            data["gross_price"] = f"{data['gross_price']['amount'] / 100:.2f} EUR"
+        elif kind == "unknown_status":
+            data["status_key"], data["status"] = "on_hold", "Angehalten"
+        return data
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> None:
@@ -414,7 +440,7 @@ class ShirtigoSim(VendorSim):
             "status": STATUSES[key][1],
             "updated_at": berlin(o.updated_at(now)),
         })
-        return data
+        return self._drift(data, self.drift_kind(o.reference)) if self.schema_drift else data
 
     def product_json(self, p: Product, now: datetime) -> dict:
         at, price, name = p.version(now)
@@ -507,9 +533,10 @@ class ShirtigoSim(VendorSim):
         if page < total_pages:
             links["next"] = link(page + 1)
         now = self.now()
+        data = [render(x, now) for x in self.page_items(request, chunk)]
         return self.json({
-            "data": [render(x, now) for x in chunk],
-            "meta": {"pagination": {"total": total, "count": len(chunk), "per_page": per_page,
+            "data": data,
+            "meta": {"pagination": {"total": total, "count": len(data), "per_page": per_page,
                                     "current_page": page, "total_pages": total_pages,
                                     "links": links or []}},
         })
@@ -641,4 +668,6 @@ class ShirtigoSim(VendorSim):
             products_deleted=[p.id for p in made if not p.visible(now)],
             lines=sum(len(o.lines) for o in orders),
             payments={"count": sum(1 for p in self.w.payments if p.created_at <= now)},
+            drift={kind: [o.reference for o in orders if self.drift_kind(o.reference) == kind]
+                   for kind in ("string_object", "string_number", "unknown_status")},
         )

@@ -89,31 +89,61 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
 
 
 def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, first_page: int,
-            total_pages: Callable[[Any], int], data_selector: str | None, workers: int) -> Iterator[list]:
-    """Fetch the first page, read how many pages there are, fetch the rest concurrently."""
-    first = client.get(path, params={**params, page_param: first_page})
-    yield select(client.vendor, first.parsed, data_selector, f"GET {path}")
-    count = total_pages(first.parsed)
+            total_pages: Callable[[Any], int], data_selector: str | None, workers: int,
+            page_size_of: Callable[[Any], int] | None = None, attempts: int = 3) -> Iterator[list]:
+    """Fetch the first page, read how many pages there are, fetch the rest concurrently.
+
+    With `page_size_of` (the page size the server says it used), a page before the last that
+    comes back short is a broken page (an empty page in the middle of a listing would
+    otherwise pass silently): it is fetched again, and a listing that stays broken fails
+    instead of loading with a hole."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})
         return select(client.vendor, response.parsed, data_selector, f"GET {path}")
 
-    yield from ordered_map(fetch, range(first_page + 1, first_page + count), workers)
+    response = client.get(path, params={**params, page_param: first_page})
+    first = select(client.vendor, response.parsed, data_selector, f"GET {path}")
+    count = total_pages(response.parsed)
+    page_size = page_size_of(response.parsed) if page_size_of else None
+    last = first_page + count - 1
+
+    def checked(number: int) -> list:
+        for _ in range(attempts):
+            page = fetch(number)
+            if page_size is None or number == last or len(page) >= page_size:
+                return page
+            client.metrics.add(retries=1)
+        raise VendorDataError(client.vendor, f"GET {path}: page {number} of {count} kept coming back with "
+                                             f"{len(page)} of {page_size} records; refusing to load a listing "
+                                             "with a hole. Retry later.")
+
+    if page_size is not None and first_page < last and len(first) < page_size:
+        first = checked(first_page)
+    yield first
+    yield from ordered_map(checked, range(first_page + 1, last + 1), workers)
 
 
 def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_param: str,
                         first_page: int, page_size: int, data_selector: str | None,
                         workers: int) -> Iterator[list]:
     """Page-number listings with no total (bare arrays): pages are fetched concurrently in
-    order, and the first page shorter than `page_size` ends the listing. At most 2×workers
-    requests go past the end; their (empty) pages are dropped."""
+    order, and the first page shorter than `page_size` ends the listing once a second fetch
+    of it confirms it. At most 2×workers requests go past the end; their pages are dropped."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})
         return select(client.vendor, response.parsed, data_selector, f"GET {path}")
 
-    for page in ordered_map(fetch, itertools.count(first_page), workers):
+    pages = ordered_map(fetch, itertools.count(first_page), workers)
+    for number, page in enumerate(pages, start=first_page):
+        if len(page) >= page_size:
+            yield page
+            continue
+        # the end, or a glitch (an empty page mid-listing looks just like the end):
+        # ask for the page once more before taking the listing as complete
+        again = fetch(number)
+        page = again if len(again) >= len(page) else page
         if page:
             yield page
         if len(page) < page_size:

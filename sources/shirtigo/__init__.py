@@ -32,6 +32,7 @@ from ..common.errors import VendorConfigError
 from ..common.hints import JSON, MONEY, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, VendorClient, bearer
 from ..common.paging import fan_out, select
+from ..common.quarantine import split_readable
 from ..common.timeutil import as_utc_datetime, zone
 from . import settings as S
 from .helpers import customer_row, days_between, order_row, payment_row, product_row, version_of
@@ -87,7 +88,8 @@ def source(
         params = {"items": page_size, "sort_col": "created_at", "sort_dir": "asc",
                   "period": days_between(since, vendor_now(scoped)) + 1}
         return fan_out(scoped, path, params=params, page_param="page", first_page=1,
-                       total_pages=_total_pages, data_selector="data", workers=max_workers)
+                       total_pages=_total_pages, page_size_of=_per_page, data_selector="data",
+                       workers=max_workers)
 
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns=columns(price=MONEY, updated_at=UTC_TS, colors=JSON))
@@ -112,12 +114,16 @@ def source(
                   })
     def orders(
         created_at=dlt.sources.incremental("created_at", initial_value=start, end_value=end,
-                                           lag=mutation_horizon_days * 86400, range_start="closed"),
+                                           lag=mutation_horizon_days * 86400, range_start="closed",
+                                           on_cursor_value_missing="include"),
     ) -> Iterator[list]:
         backfill = created_at.end_value is not None
         changes = ChangeFilter(None if backfill else dlt.current.resource_state(), created_at.start_value)
         for page in pages("orders", "/orders", created_at):
-            rows = [order_row(o, tz) for o in page]
+            rows, quarantined = split_readable(page, lambda o: order_row(o, tz), resource="orders",
+                                               key_of=lambda o: o.get("reference"))
+            if quarantined:
+                yield quarantined
             if backfill:
                 inside = [r for r in rows if r["created_at"] < created_at.end_value]
                 yield inside
@@ -128,8 +134,9 @@ def source(
 
     @dlt.transformer(data_from=orders, write_disposition="merge", primary_key="customer_id")
     def customers(order_rows: list) -> Iterator[list]:
-        """One row per distinct delivery address seen in the orders of this run."""
-        yield list({r["customer_id"]: customer_row(r) for r in order_rows}.values())
+        """One row per distinct delivery address seen in the orders of this run (quarantined
+        records that pass by are not orders)."""
+        yield list({r["customer_id"]: customer_row(r) for r in order_rows if "customer_id" in r}.values())
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=columns(created_at=UTC_TS, gross_amount=MONEY, net_amount=MONEY,
@@ -168,6 +175,13 @@ class _VendorClock:
                 client.get("/user")
                 self._now = client.server_now() or datetime.now(timezone.utc)
             return self._now
+
+
+def _per_page(body: object) -> int | None:
+    try:
+        return int(body["meta"]["pagination"]["per_page"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _total_pages(body: object) -> int:

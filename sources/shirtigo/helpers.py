@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ..common.quarantine import Unreadable, require, unknown_fields
 from ..common.timeutil import local_to_utc
 from ..common.values import minor_to_decimal, stable_key
+
+#: top-level fields of the document's Order schema (anything else is kept as new columns)
+ORDER_FIELDS = frozenset({
+    "orderStatusEntries", "shipping", "total_items", "created_at", "products", "sender", "reference",
+    "invoice_reference", "delivery", "fulfillment", "net_price", "vat_amount", "bill", "vat_rate",
+    "status_key", "gross_price", "payments", "status", "updated_at"})
 
 
 def relation(obj: dict | None, name: str) -> list:
@@ -24,6 +31,8 @@ def money(value: object) -> tuple:
         return None, None
     if isinstance(value, (int, float)):
         return minor_to_decimal(value), "EUR"
+    if not isinstance(value, dict):
+        raise Unreadable(f"expected a Money object, got {type(value).__name__} {str(value)[:40]!r}")
     amount = value.get("amount")
     factor = value.get("currency_factor") or 100
     return minor_to_decimal(amount, factor), value.get("currency_code") or "EUR"
@@ -37,9 +46,9 @@ def customer_id(delivery: dict) -> str:
 
 
 def order_row(o: dict, tz: ZoneInfo) -> dict:
-    net, currency = money(o.get("net_price"))
+    net, currency = money(require(o.get("net_price"), "net_price"))
     vat, _ = money(o.get("vat_amount"))
-    gross, _ = money(o.get("gross_price"))
+    gross, _ = money(require(o.get("gross_price"), "gross_price"))
     delivery = o.get("delivery") or {}
     shipping = o.get("shipping") or {}
     ship_cost, _ = money(shipping.get("cost"))
@@ -47,12 +56,13 @@ def order_row(o: dict, tz: ZoneInfo) -> dict:
     payments = relation(o, "payments")
     fulfillment = o.get("fulfillment")
     parent = delivery.get("parent") or {}
-    created = local_to_utc(o.get("created_at"), tz)
+    created = local_to_utc(require(o.get("created_at"), "created_at"), tz)
     updated = local_to_utc(o.get("updated_at"), tz)
     stamps = [updated] + [local_to_utc(x.get("updated_at"), tz) for x in entries + payments] \
         + [local_to_utc(shipping.get("updated_at"), tz)]
     return {
-        "reference": o["reference"],
+        **unknown_fields(o, ORDER_FIELDS),
+        "reference": require(o.get("reference"), "reference"),
         "invoice_reference": o.get("invoice_reference"),
         "created_at": created,
         "updated_at": updated,
