@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .settings import prepare_environment, resolve_paths
+from .settings import PathProblem, prepare_environment, resolve_paths
 
 log = logging.getLogger("vendorsync")
 
@@ -70,12 +70,15 @@ def _print_results(results, dbt_result=None) -> None:
 
 
 def _exit_code(results, built) -> int:
-    from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
 
     failed = [r for r in results if r.status == "failed"]
     if failed and len(failed) == len(results):
-        # nothing loaded because of the user's settings: say so with the usage code
-        return EXIT_USAGE if all(r.error_kind in ("config", "auth") for r in failed) else EXIT_FAILED
+        # nothing loaded because of the user's settings: say so with the usage code; because
+        # another process holds the warehouse: the busy code, try again next tick
+        if all(r.error_kind in ("config", "auth") for r in failed):
+            return EXIT_USAGE
+        return EXIT_BUSY if all(r.error_kind in ("warehouse", "busy") for r in failed) else EXIT_FAILED
     if failed:
         return EXIT_PARTIAL
     if built is not None and not built.ok:
@@ -183,9 +186,14 @@ COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "t
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    paths = resolve_paths(args.warehouse)
-    prepare_environment(paths)
     from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain
+
+    paths = resolve_paths(args.warehouse)
+    try:
+        prepare_environment(paths)
+    except PathProblem as problem:
+        print(f"vendorsync: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     from .logs import setup_logging
 
     setup_logging(args.log_format, paths.log_file, args.verbose)
@@ -204,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             message, kind = explain(exc)
         log.debug("command failed", exc_info=True)
         print(f"vendorsync: error: {message}", file=sys.stderr)
-        if kind == "busy":
+        if kind in ("busy", "warehouse"):
             return EXIT_BUSY
         if kind in ("usage", "config", "auth"):
             return EXIT_USAGE

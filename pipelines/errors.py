@@ -2,7 +2,8 @@
 file only; a user mistake never prints one."""
 from __future__ import annotations
 
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (ConfigFieldMissingException,
+                                                ConfigValueCannotBeCoercedException)
 
 from sources.common.errors import VendorError
 from sources.common.redact import redact
@@ -46,6 +47,12 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
             prefix = f"{vendor}: " if vendor else ""
             example = " (see .dlt/secrets.toml.example)" if where.endswith("secrets.toml") else ""
             return f"{prefix}missing setting {fields}. Add it to {where}{example} or set {env}.", "config"
+        if isinstance(e, ConfigValueCannotBeCoercedException):
+            field = f"sources.{vendor}.{e.field_name}" if vendor else e.field_name
+            env = "__".join(p.upper() for p in field.split("."))
+            expected = getattr(e.hint, "__name__", str(e.hint))
+            return (f"{vendor + ': ' if vendor else ''}setting {field} has a value that is not a valid "
+                    f"{expected}. Fix it in .dlt/config.toml or {env}.", "config")
         text = f"{type(e).__name__}: {e}"
         if "Could not set lock on file" in text or "Conflicting lock is held" in text:
             return ("the warehouse file is in use by another process (DuckDB allows one writer). "

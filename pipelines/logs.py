@@ -21,11 +21,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """The terminal gets the message only: tracebacks go to the log file, never the console."""
+
+    def __init__(self, inner: logging.Formatter):
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def setup_logging(fmt: str, log_file: Path, verbose: bool = False) -> None:
     redactor = RedactingFilter()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.INFO)
-    console.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s"))
+    console.setFormatter(ConsoleFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s")))
     console.addFilter(redactor)
     handlers: list[logging.Handler] = [console]
     try:

@@ -15,6 +15,7 @@ import dlt
 
 from sources.common.http import metrics_snapshot
 
+from .crashpoints import crash_point
 from .errors import explain
 from .ledger import LedgerRow
 from .lock import LockBusy, vendor_lock, write_lock
@@ -137,17 +138,20 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                 source = source.with_resources(*resources)
             t0 = time.monotonic()
             progress.phase = "extracting"
-            pipeline.extract(source, loader_file_format="parquet")
+            with crash_point("extract"):
+                pipeline.extract(source, loader_file_format="parquet")
             t1 = time.monotonic()
             progress.phase = "normalizing"
-            info = pipeline.normalize()
+            with crash_point("normalize"):
+                info = pipeline.normalize()
             t2 = time.monotonic()
             tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
             progress.phase = "waiting for the warehouse"
             with write_lock(paths.warehouse, f"load {name}"):
                 t3 = time.monotonic()
                 progress.phase = "loading"
-                pipeline.load()
+                with crash_point("load"):
+                    pipeline.load()
             t4 = time.monotonic()
         log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", name,
                   t1 - t0, t2 - t1, t3 - t2, t4 - t3)

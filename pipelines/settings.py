@@ -55,12 +55,32 @@ def resolve_paths(warehouse: str | Path | None = None) -> Paths:
     return Paths(project, data, wh)
 
 
+class PathProblem(ValueError):
+    """A data or warehouse path that cannot be used; the message says which and what to do."""
+
+
+def _ensure_dir(path: Path, what: str, fix: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise PathProblem(f"{what} {path} cannot be created: a file is in the way. {fix}") from None
+    except PermissionError:
+        raise PathProblem(f"{what} {path} cannot be created: permission denied. {fix}") from None
+    if not os.access(path, os.W_OK):
+        raise PathProblem(f"{what} {path} is not writable. {fix}")
+
+
 def prepare_environment(paths: Paths) -> None:
-    """dlt reads `.dlt/` from DLT_PROJECT_DIR; dbt's profiles.yml reads VENDORSYNC_WAREHOUSE."""
+    """dlt reads `.dlt/` from DLT_PROJECT_DIR; dbt's profiles.yml reads VENDORSYNC_WAREHOUSE.
+    Raises PathProblem when the data or warehouse folder cannot be used."""
     os.environ.setdefault("DLT_PROJECT_DIR", str(paths.project_dir))
     os.environ["VENDORSYNC_WAREHOUSE"] = str(paths.warehouse)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
-    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_dir(paths.data_dir, "the data folder", "Set VENDORSYNC_DATA_DIR to a writable folder.")
+    _ensure_dir(paths.warehouse.parent, "the warehouse folder",
+                "Pass --warehouse (or set VENDORSYNC_WAREHOUSE) with a path in a writable folder.")
+    if paths.warehouse.exists() and not os.access(paths.warehouse, os.W_OK):
+        raise PathProblem(f"the warehouse {paths.warehouse} is read-only. Make it writable, or pass "
+                          "--warehouse with another path.")

@@ -1,0 +1,67 @@
+"""Every user mistake gets one line that says what to fix, a non-zero exit, no traceback and
+no secret."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+SECRET = "sk-test-5b7d1e9a3c2f4a6b"
+
+
+def one_clean_line(proc) -> str:
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output and SECRET not in output, output
+    lines = [l for l in output.splitlines() if l.startswith("vendorsync: error:") or l.startswith("  shirtigo:")]
+    assert lines, output
+    return lines[0]
+
+
+@pytest.mark.parametrize("setting, value, needle", [
+    ("PAGE_SIZE", "a-hundred", "sources.shirtigo.page_size"),
+    ("BASE_URL", "cockpit.shirtigo.de/api", "sources.shirtigo.base_url"),
+    ("START_DATE", "last tuesday", "sources.shirtigo.start_date"),
+    ("SOURCE_TIMEZONE", "Mars/Olympus", "sources.shirtigo.source_timezone"),
+    ("PAGE_SIZE", "0", "sources.shirtigo.page_size"),
+])
+def test_malformed_settings_name_the_setting(project, sandbox_tiny, setting, value, needle):
+    project.point_at(sandbox_tiny)
+    project.set(f"SOURCES__SHIRTIGO__{setting}", value)
+    proc = project.cli("sync", "--no-transform")
+    assert proc.returncode == 2
+    assert needle in one_clean_line(proc)
+
+
+def test_wrong_credentials_never_show_the_secret(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    project.set("SOURCES__SHIRTIGO__API_KEY", SECRET)
+    proc = project.cli("-v", "sync", "--no-transform")
+    assert proc.returncode == 2
+    assert "sources.shirtigo.api_key" in one_clean_line(proc)
+
+
+def test_a_warehouse_held_by_another_process_is_named(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    assert project.cli("sync", "--no-transform").returncode == 0
+    holder = duckdb.connect(str(project.warehouse))        # an analyst left a session open
+    try:
+        proc = project.cli("sync", "--no-transform")
+    finally:
+        holder.close()
+    assert proc.returncode == 4
+    line = one_clean_line(proc)
+    assert "in use by another process" in line and "read-only" in line
+
+
+def test_an_unwritable_warehouse_path_is_named(project, sandbox_tiny, tmp_path):
+    project.point_at(sandbox_tiny)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    proc = project.cli("--warehouse", str(blocker / "warehouse.duckdb"), "sync", "--no-transform")
+    assert proc.returncode == 2
+    assert "--warehouse" in one_clean_line(proc)
+
+
+def test_unknown_command_and_options_are_usage_errors(project):
+    for args in (["synch"], ["sync", "--vendors", "shirtigo"], ["backfill", "--vendor", "shirtigo"]):
+        proc = project.cli(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr and "usage:" in proc.stderr
