@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     transform.add_argument("--full-refresh", action="store_true")
     transform.add_argument("--select", default=None, help="dbt node selection")
 
+    sub.add_parser("docs", help="generate the dbt docs of the marts (offline) and say where they are")
+
     demo = sub.add_parser("demo", help="sandbox -> sync -> marts, the embedded default")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--scale", default="small")
@@ -164,6 +166,20 @@ def cmd_transform(args, paths) -> int:
     return EXIT_OK if result.ok else EXIT_TRANSFORM
 
 
+def cmd_docs(args, paths) -> int:
+    from .errors import EXIT_OK, EXIT_TRANSFORM
+    from .transform import run_dbt
+
+    result = run_dbt(paths, "docs generate")
+    if not result.ok:
+        print(f"vendorsync: error: {result.error}", file=sys.stderr)
+        return EXIT_TRANSFORM
+    target = paths.dbt_artifacts_dir / "target"
+    print(f"dbt docs written to {target}/index.html (with catalog.json and manifest.json);\n"
+          f"serve them with: .venv/bin/python -m http.server --directory {target} 8080")
+    return EXIT_OK
+
+
 def cmd_demo(args, paths) -> int:
     from .demo import run_demo
     from .lock import sync_lock
@@ -180,7 +196,8 @@ def cmd_sandbox(args, paths) -> int:
     return run_sandbox(args)
 
 
-COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "transform": cmd_transform, "demo": cmd_demo, "sandbox": cmd_sandbox}
+COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "transform": cmd_transform,
+            "docs": cmd_docs, "demo": cmd_demo, "sandbox": cmd_sandbox}
 
 
 def main(argv: list[str] | None = None) -> int:

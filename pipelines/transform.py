@@ -32,7 +32,8 @@ class DbtResult:
 
 
 def dbt_args(paths: Paths, command: str, *extra: str) -> list[str]:
-    return [command, "--project-dir", str(paths.dbt_project_dir), "--profiles-dir",
+    """`command` may be several words (`source freshness`, `docs generate`)."""
+    return [*command.split(), "--project-dir", str(paths.dbt_project_dir), "--profiles-dir",
             str(paths.dbt_project_dir), "--target-path", str(paths.dbt_artifacts_dir / "target"),
             "--log-path", str(paths.dbt_artifacts_dir / "logs"), *extra]
 
@@ -41,12 +42,13 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     """Run dbt in a child process (its adapter would otherwise keep the warehouse open in
     ours) and read the outcome from run_results.json."""
     target = paths.dbt_artifacts_dir / "target"
-    results_file = target / "run_results.json"
+    results_file = target / ("sources.json" if command == "source freshness" else "run_results.json")
     results_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", "--quiet", *dbt_args(paths, command, *extra)]
     started = time.monotonic()
     with write_lock(paths.warehouse, f"dbt {command}"):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              env={**os.environ, "VENDORSYNC_WAREHOUSE": str(paths.warehouse)})
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}
     failures: list[str] = []

@@ -67,32 +67,32 @@ activity as (
 )
 
 select
-    k.vendor || ':' || k.vendor_customer_id                 as customer_key,
-    k.vendor,
-    k.vendor_customer_id,
-    k.customer_kind,
-    k.email,
-    k.full_name,
-    k.company_name,
-    k.country_code,
-    k.postcode,
+    cast(k.vendor || ':' || k.vendor_customer_id as varchar) as customer_key,
+    cast(k.vendor as varchar)                               as vendor,
+    cast(k.vendor_customer_id as varchar)                   as vendor_customer_id,
+    cast(k.customer_kind as varchar)                        as customer_kind,
+    cast(k.email as varchar)                                as email,
+    cast(k.full_name as varchar)                            as full_name,
+    cast(k.company_name as varchar)                         as company_name,
+    cast(k.country_code as varchar)                         as country_code,
+    cast(k.postcode as varchar)                             as postcode,
     k.created_at,
     a.first_order_at,
     a.last_order_at,
-    coalesce(a.order_count, 0)                              as order_count,
+    cast(coalesce(a.order_count, 0) as bigint)              as order_count,
     {{ money('coalesce(a.lifetime_revenue_eur, 0)') }}      as lifetime_revenue_eur,
-    case
+    cast(case
         when k.email is not null then 'e:' || substr(md5(k.email), 1, 20)
         when e.email is not null then 'e:' || substr(md5(e.email), 1, 20)
         when k.full_name is not null then 'n:' || substr(md5(k.name_key), 1, 20)
         else 'v:' || substr(md5(k.vendor || ':' || k.vendor_customer_id), 1, 20)
-    end                                                     as global_customer_id,
-    case
+    end as varchar)                                         as global_customer_id,
+    cast(case
         when k.email is not null then 'email'
         when e.email is not null then 'name_match'
         when k.full_name is not null then 'name_only'
         else 'vendor_only'
-    end                                                     as identity_basis,
+    end as varchar)                                         as identity_basis,
     k.is_inferred
 from keyed as k
 left join email_identity as e

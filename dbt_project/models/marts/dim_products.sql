@@ -32,9 +32,20 @@ inferred as (
 )
 
 select
-    vendor || ':' || vendor_product_id as product_key,
-    vendor, vendor_product_id, sku, name, category, brand, list_price, currency,
-    is_active, is_deleted, is_inferred, created_at, updated_at
+    cast(vendor || ':' || vendor_product_id as varchar) as product_key,
+    cast(vendor as varchar)             as vendor,
+    cast(vendor_product_id as varchar)  as vendor_product_id,
+    cast(sku as varchar)                as sku,
+    cast(name as varchar)               as name,
+    cast(category as varchar)           as category,
+    cast(brand as varchar)              as brand,
+    {{ money('list_price') }}          as list_price,
+    cast(currency as varchar)           as currency,
+    is_active,
+    is_deleted,
+    is_inferred,
+    created_at,
+    updated_at
 from (
     select vendor, vendor_product_id, sku, name, category, brand, list_price, currency,
            is_active, is_deleted, created_at, updated_at, is_inferred from catalog

@@ -42,16 +42,16 @@ daily as (
 
 select
     d.sales_date,
-    d.vendor,
-    d.currency,
-    d.orders,
-    d.refunds,
-    d.units,
+    cast(d.vendor as varchar)           as vendor,
+    cast(d.currency as varchar)         as currency,
+    cast(d.orders as bigint)            as orders,
+    cast(d.refunds as bigint)           as refunds,
+    cast(d.units as bigint)             as units,
     {{ money('d.gross_revenue') }}      as gross_revenue,
     {{ money('d.refund_amount') }}      as refund_amount,
     {{ money('d.net_revenue') }}        as net_revenue,
     {{ money('d.net_revenue_eur') }}    as net_revenue_eur,
-    coalesce(n.new_customers, 0)        as new_customers
+    cast(coalesce(n.new_customers, 0) as bigint) as new_customers
 from daily as d
 left join new_customers as n
     on n.order_date = d.sales_date and n.vendor = d.vendor and n.currency = d.currency
