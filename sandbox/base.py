@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
@@ -113,13 +114,23 @@ class VendorRuntime:
     faults: FaultPlan
     statuses: Counter
     requests: int = 0
+    first_request_at: float | None = None    # wall-clock seconds (time.time()), for rates
+    last_request_at: float | None = None
 
     def stats(self) -> dict:
         return {"requests": self.requests, "statuses": dict(self.statuses),
-                "faults_injected": dict(self.faults.injected)}
+                "faults_injected": dict(self.faults.injected),
+                "first_request_at": self.first_request_at, "last_request_at": self.last_request_at}
+
+    def count_request(self) -> None:
+        now = time.time()
+        self.requests += 1
+        self.first_request_at = self.first_request_at or now
+        self.last_request_at = now
 
     def reset_stats(self) -> None:
         self.requests = 0
+        self.first_request_at = self.last_request_at = None
         self.statuses.clear()
         self.faults.injected.clear()
 
@@ -154,7 +165,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
     @web.middleware
     async def frame(request: web.Request, handler: Handler) -> web.StreamResponse:
         sim = runtime.sim
-        runtime.requests += 1
+        runtime.count_request()
         plan = runtime.faults
         key = request.path_qs
         delay = plan.latency_s(request.method, key)
