@@ -14,8 +14,8 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
 - Orders window: `orderedAfter` (exclusive) from the vendor clock of the previous run minus
   `orders_lookback_hours`; the high-water mark is the `Date` of the listing, kept in the
   resource state (dlt's incremental would drop the re-polled old orders below). Every run also
-  re-polls the open orders, `filterByStatus` 10, 20, 30 and 60 (all but Complete/Cancelled), of
-  any age. A detail identical to the one loaded before is skipped (`ChangeFilter` on the whole
+  re-polls, whatever their age, the orders that were open (not Complete/Cancelled) at the last
+  run, kept in the state, and those open now (`filterByStatus` 10, 20, 30 and 60). A detail identical to the one loaded before is skipped (`ChangeFilter` on the whole
   payload), and only new or changed orders have their lines fetched: the lines' statuses move
   with their order's. With `end_date` set (a backfill) the window is
   `[start_date, end_date)` via `orderedBefore`, and no state is read or written.
@@ -195,15 +195,20 @@ def source(
         ids = set(listing(scoped, "/order/list/", params))
         vendor_now = scoped.server_now() or datetime.now(timezone.utc)
         if state is not None:
+            # open at the last run (they may have closed since) or open now, whatever their age
+            ids.update(state.get("open_ids", []))
             for status in S.OPEN_STATUSES:
                 ids.update(listing(scoped, "/order/list/", {"filterByStatus": status}))
         changes = ChangeFilter(state, since)
+        still_open = set()
         details = each(scoped, "/order/detail", sorted(ids))
         while chunk := list(itertools.islice(details, page_size)):
             rows = [order_row(o) for o in chunk]
+            still_open.update(r["id"] for r in rows if r.get("status") not in S.CLOSED_STATUSES)
             yield [r for r in rows if changes.is_new(str(r["id"]), r["version"], vendor_now)]
         if state is not None:
             state["listed_until"] = vendor_now.isoformat()
+            state["open_ids"] = sorted(still_open)
 
     @dlt.transformer(data_from=orders, write_disposition="merge", primary_key="id",
                      columns=_hints(LINE_MONEY, LINE_TIMES, LINE_JSON, last_status_at=UTC_TS, sku=TEXT,

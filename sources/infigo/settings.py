@@ -14,6 +14,8 @@ CUSTOMERS_LOOKBACK_HOURS = 48
 #: 10 alone should do ("Open (not complete/cancelled)"), but if 10 means only Open the others
 #: are still asked for; the union costs three extra id lists
 OPEN_STATUSES = (10, 20, 30, 60)
+#: an order in these statuses no longer changes (Complete, Cancelled): it leaves the re-poll
+CLOSED_STATUSES = (40, 50)
 #: `/customer/v2` defaults to Registered; guest checkouts are customers of role Guests
 CUSTOMER_ROLES = ("Registered", "Guests")
 #: products carry no currency: they are priced in the store's default currency
