@@ -56,7 +56,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from aiohttp import web
 
-from ..base import VendorSim
+from ..base import DayByDay, VendorSim, Versioned
 from ..people import Person
 from ..ratelimit import RollingWindowLimiter
 from ..rng import poisson, rng, unit
@@ -117,7 +117,7 @@ def guid(r) -> str:
 
 
 @dataclass(slots=True)
-class Product:
+class Product(Versioned):
     id: int
     base: tuple
     name: str
@@ -126,15 +126,6 @@ class Product:
     versions: list[tuple[datetime, int, bool]]        # (at, price GBP whole units, published)
     deleted_at: datetime | None = None
 
-    def visible(self, now: datetime) -> bool:
-        return self.created_at <= now and (self.deleted_at is None or now < self.deleted_at)
-
-    def version(self, now: datetime) -> tuple[datetime, int, bool]:
-        current = self.versions[0]
-        for v in self.versions:
-            if v[0] <= now:
-                current = v
-        return current
 
 
 @dataclass(slots=True)
@@ -237,10 +228,9 @@ class InfigoWorld:
     order_times: list[datetime] = field(default_factory=list)
     orders_by_id: dict[int, Order] = field(default_factory=dict)
     lines_by_job: dict[str, tuple[Order, Line]] = field(default_factory=dict)
-    generated_days: set[date] = field(default_factory=set)
 
 
-class InfigoSim(VendorSim):
+class InfigoSim(DayByDay, VendorSim):
     name = "infigo"
     api_prefix = "/services/api"
     port_offset = 4
@@ -255,7 +245,6 @@ class InfigoSim(VendorSim):
         self.w = InfigoWorld()
         super().__init__(*args, **kwargs)
         self._next = {"product": 301, "customer": 2001, "order": 10001, "job": 20001}
-        self._history_start: date | None = None
         self._tokens = {base64.b64encode(f"{API_TOKEN}:".encode()).decode(),
                         base64.b64encode(API_TOKEN.encode()).decode()}
 
@@ -332,18 +321,6 @@ class InfigoSim(VendorSim):
                 "rate_limit_window_s": self.rate_limit_window_s, "product_churn": self.product_churn}
 
     # --- world generation --------------------------------------------------------------
-    def simulate_until(self, now: datetime) -> None:
-        first = (now - timedelta(days=self.scale.history_days)).date()
-        if self._history_start is None:
-            self._history_start = first
-            self._seed_catalog(datetime.combine(first, time(), timezone.utc) - timedelta(days=30))
-        day = self._history_start
-        while day <= now.date():
-            if day not in self.w.generated_days:
-                self._generate_day(day)
-                self.w.generated_days.add(day)
-            day += timedelta(days=1)
-
     def _new_product(self, r, at: datetime) -> Product:
         base = r.choice(BASE_PRODUCTS)
         pid = self._id("product")
@@ -352,7 +329,7 @@ class InfigoSim(VendorSim):
                        sku=f"{base[1]}-{pid}", created_at=at,
                        versions=[(at, price, r.random() < 0.92)])
 
-    def _seed_catalog(self, at: datetime) -> None:
+    def seed_world(self, at: datetime) -> None:
         r = rng(self.seed, self.name, "catalog")
         for _ in range(self.scale.products):
             product = self._new_product(r, at + timedelta(minutes=r.randint(0, 600)))
@@ -373,7 +350,7 @@ class InfigoSim(VendorSim):
             self.w.registered[person.id] = customer
         return customer
 
-    def _generate_day(self, day: date) -> None:
+    def generate_day(self, day: date) -> None:
         r = rng(self.seed, self.name, "day", day.isoformat())
         start = datetime.combine(day, time(), timezone.utc)
 

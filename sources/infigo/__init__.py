@@ -50,7 +50,7 @@ from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RateBudget, RetryPolicy, VendorClient
 from ..common.paging import fan_out, ordered_map, select
-from ..common.timeutil import as_utc_datetime, parse_utc
+from ..common.timeutil import parse_utc, window_bounds
 from . import settings as S
 from .helpers import (CUSTOMER_JSON, CUSTOMER_TIMES, LINE_JSON, LINE_MONEY, LINE_TIMES, ORDER_JSON,
                       ORDER_MONEY, ORDER_TIMES, PRODUCT_JSON, PRODUCT_MONEY, PRODUCT_TIMES, basic_auth,
@@ -118,11 +118,7 @@ def source(
                         _positive(rate_limit_window_s, "rate_limit_window_s", float),
                         margin_s=max(0.0, float(rate_limit_margin_s)))
     roles = _roles(customer_roles)
-    start = as_utc_datetime(VENDOR, start_date, _setting("start_date"))
-    end = as_utc_datetime(VENDOR, end_date, _setting("end_date"))
-    if start and end and end <= start:
-        raise VendorConfigError(VENDOR, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
-                                setting=_setting("end_date"))
+    start, end = window_bounds(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, basic_auth(token, _setting("api_token")), budget=budget,
                           policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
                           pool_size=4 * workers)
