@@ -1,7 +1,8 @@
 """The Infigo source against the running simulator: a full load equals the vendor's truth, a
 second run loads nothing, an advanced clock's changes (including old open orders and orders
 committed late) arrive, faults lose nothing, and a sync at the documented rate limit uses the
-allowed rate without being throttled. All but the last run at a raised limit."""
+allowed rate without being throttled. All but the last run at the limit the demo raises to
+(`Project.point_at`)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,14 +11,10 @@ from decimal import Decimal
 from tests.helpers import sync, table_counts
 
 TABLES = ["orders", "order_line_items", "customers", "products"]
-FAST = 1_000_000
 
 
 def point_fast(project, sandbox) -> None:
-    """Sources at the sandbox, with the rate limit raised on both sides together."""
     project.point_at(sandbox, ["infigo"])
-    sandbox.control.configure("infigo", rate_limit_per_window=FAST, rate_limit_window_s=10)
-    project.set("SOURCES__INFIGO__RATE_LIMIT_PER_WINDOW", str(FAST))
 
 
 def assert_matches_truth(project, truth: dict) -> None:
@@ -145,7 +142,7 @@ def test_wrong_token_fails_with_one_line_naming_the_setting(project, sandbox_tin
 def test_documented_rate_limit_is_used_fully_without_throttling(project, fresh_sandbox):
     """At Infigo's real limit (50 per rolling 10 s): the shared budget keeps every resource and
     thread within it (almost no 429) and close to it (>= 90 % of 5 requests/s)."""
-    project.point_at(fresh_sandbox, ["infigo"])
+    project.point_at(fresh_sandbox, ["infigo"], real_limits=True)
     fresh_sandbox.control.reset_stats()
     result = sync(project, "infigo")
     stats = fresh_sandbox.control.stats()["infigo"]
