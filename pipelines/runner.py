@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import dlt
+# dlt imports pyarrow lazily; two vendor threads doing that at once can meet a half-initialised
+# module ("partially initialized module 'pyarrow'"), so it is imported before any thread starts
+import dlt.common.libs.pyarrow  # noqa: F401
 
 from sources.common.http import metrics_snapshot
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time as _time
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, Callable
 
@@ -26,6 +27,24 @@ from .people import PeoplePool
 from .scale import Scale
 
 Handler = Callable[..., web.StreamResponse]
+
+
+class Versioned:
+    """A simulated record that exists from `created_at` until `deleted_at` (None = never) and
+    changes by dated `versions` (tuples whose first item is the time they take effect), so
+    what a request sees is derived from the clock instead of updated on advance."""
+
+    __slots__ = ()
+
+    def visible(self, now: datetime) -> bool:
+        return self.created_at <= now and (self.deleted_at is None or now < self.deleted_at)
+
+    def version(self, now: datetime) -> tuple:
+        current = self.versions[0]
+        for v in self.versions:
+            if v[0] <= now:
+                current = v
+        return current
 
 
 @dataclass
@@ -110,6 +129,26 @@ class VendorSim(ABC):
                             headers=headers)
 
 
+class DayByDay:
+    """`simulate_until` for a world generated one UTC day at a time: `seed_world(at)` once,
+    30 days before the history starts, then `generate_day(day)` exactly once per day up to
+    `now`, so the world is the same however the clock is advanced."""
+
+    _history_start: date | None = None
+
+    def simulate_until(self, now: datetime) -> None:
+        if self._history_start is None:
+            self._history_start = (now - timedelta(days=self.scale.history_days)).date()
+            self._generated_days: set[date] = set()
+            self.seed_world(datetime.combine(self._history_start, time(), timezone.utc) - timedelta(days=30))
+        day = self._history_start
+        while day <= now.date():
+            if day not in self._generated_days:
+                self.generate_day(day)
+                self._generated_days.add(day)
+            day += timedelta(days=1)
+
+
 @dataclass
 class VendorRuntime:
     """What the server keeps per vendor besides the simulator: faults and statistics.
@@ -120,13 +159,23 @@ class VendorRuntime:
     statuses: Counter
     requests: int = 0
     advance_world: Callable[[float], None] | None = None
+    first_request_at: float | None = None    # wall-clock seconds (time.time()), for rates
+    last_request_at: float | None = None
 
     def stats(self) -> dict:
         return {"requests": self.requests, "statuses": dict(self.statuses),
-                "faults_injected": dict(self.faults.injected)}
+                "faults_injected": dict(self.faults.injected),
+                "first_request_at": self.first_request_at, "last_request_at": self.last_request_at}
+
+    def count_request(self) -> None:
+        now = _time.time()
+        self.requests += 1
+        self.first_request_at = self.first_request_at or now
+        self.last_request_at = now
 
     def reset_stats(self) -> None:
         self.requests = 0
+        self.first_request_at = self.last_request_at = None
         self.statuses.clear()
         self.faults.injected.clear()
 
@@ -161,7 +210,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
     @web.middleware
     async def frame(request: web.Request, handler: Handler) -> web.StreamResponse:
         sim = runtime.sim
-        runtime.requests += 1
+        runtime.count_request()
         plan = runtime.faults
         key = request.path_qs
         delay = plan.latency_s(request.method, key)

@@ -52,7 +52,12 @@ class Project:
         for k, v in self.env.items():
             monkeypatch.setenv(k, v)
 
-    def point_at(self, sandbox: SandboxProcess, vendors: list[str] | None = None) -> "Project":
+    def point_at(self, sandbox: SandboxProcess, vendors: list[str] | None = None,
+                 real_limits: bool = False) -> "Project":
+        """Sources at `sandbox`; documented rate limits are lifted on both sides as the demo
+        lifts them (`pipelines.demo.SPEEDUPS`) unless `real_limits`."""
+        from pipelines.demo import SPEEDUPS
+
         for name, info in sandbox.state["vendors"].items():
             if vendors and name not in vendors:
                 continue
@@ -60,6 +65,11 @@ class Project:
             self.set(prefix + "BASE_URL", info["base_url"])
             for key, value in info["credentials"].items():
                 self.set(prefix + key.upper(), str(value))
+            speedup = SPEEDUPS.get(name)
+            if speedup and not real_limits:
+                sandbox.control.configure(name, **speedup.sandbox)
+                for key, value in speedup.source.items():
+                    self.set(prefix + key.upper(), str(value))
         return self
 
     def set(self, key: str, value: str) -> None:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ..base import VendorSim
+from ..base import DayByDay, VendorSim, Versioned
 from ..people import Person
 from ..rng import poisson, rng, unit
 from ..truth import TruthDocument, truth_payload
@@ -82,7 +82,7 @@ def vat_of(net_cents: int) -> int:
 
 
 @dataclass(slots=True)
-class Product:
+class Product(Versioned):
     id: int
     base: tuple
     project_ref: str
@@ -92,16 +92,6 @@ class Product:
     created_at: datetime
     versions: list[tuple[datetime, int, str]]        # (at, net price cents, custom name)
     deleted_at: datetime | None = None
-
-    def visible(self, now: datetime) -> bool:
-        return self.created_at <= now and (self.deleted_at is None or now < self.deleted_at)
-
-    def version(self, now: datetime) -> tuple[datetime, int, str]:
-        current = self.versions[0]
-        for v in self.versions:
-            if v[0] <= now:
-                current = v
-        return current
 
 
 @dataclass(slots=True)
@@ -172,10 +162,9 @@ class ShirtigoWorld:
     order_times: list[datetime] = field(default_factory=list)
     by_reference: dict[str, Order] = field(default_factory=dict)
     payments: list[Payment] = field(default_factory=list)
-    generated_days: set[date] = field(default_factory=set)
 
 
-class ShirtigoSim(VendorSim):
+class ShirtigoSim(DayByDay, VendorSim):
     name = "shirtigo"
     api_prefix = "/api"
     port_offset = 1
@@ -189,7 +178,6 @@ class ShirtigoSim(VendorSim):
         super().__init__(*args, **kwargs)
         self._next_product_id = 48000
         self._seq = 0
-        self._history_start: date | None = None
 
     # --- routes, auth, errors ----------------------------------------------------------
     def register_routes(self) -> None:
@@ -256,19 +244,6 @@ class ShirtigoSim(VendorSim):
         return data
 
     # --- world generation --------------------------------------------------------------
-    def simulate_until(self, now: datetime) -> None:
-        first = (now - timedelta(days=self.scale.history_days)).date()
-        if self._history_start is None:
-            self._history_start = first
-            self._seed_catalog(datetime.combine(first, time(), timezone.utc) - timedelta(days=30))
-        day = self._history_start
-        while day <= now.date():
-            if day not in self.w.generated_days:
-                self._generate_day(day)
-                self.w.generated_days.add(day)
-            day += timedelta(days=1)
-        self.w.payments.sort(key=lambda p: (p.created_at, p.id))
-
     def _new_product(self, r, at: datetime) -> Product:
         base = r.choice(BASE_PRODUCTS)
         motif = r.choice(MOTIFS)
@@ -281,13 +256,13 @@ class ShirtigoSim(VendorSim):
             project_name=f"{motif} Kollektion", description=f"<p>{motif}-Motiv auf {base[1]}.</p>",
             colors=r.sample(COLORS, r.randint(1, 3)), created_at=at, versions=[(at, price, name)])
 
-    def _seed_catalog(self, at: datetime) -> None:
+    def seed_world(self, at: datetime) -> None:
         r = rng(self.seed, self.name, "catalog")
         for _ in range(self.scale.products):
             product = self._new_product(r, at + timedelta(minutes=r.randint(0, 600)))
             self.w.products[product.id] = product
 
-    def _generate_day(self, day: date) -> None:
+    def generate_day(self, day: date) -> None:
         r = rng(self.seed, self.name, "day", day.isoformat())
         start = datetime.combine(day, time(), timezone.utc)
 
@@ -374,9 +349,11 @@ class ShirtigoSim(VendorSim):
         self.w.orders.append(order)
         self.w.order_times.append(created)
         self.w.by_reference[order.reference] = order
-        self.w.payments.append(Payment(order.payment_id, order.paid_at, order, False))
+        # payments stay sorted by (created_at, id): the listing's default order
+        by_time = lambda p: (p.created_at, p.id)  # noqa: E731
+        bisect.insort(self.w.payments, Payment(order.payment_id, order.paid_at, order, False), key=by_time)
         if refund_id:
-            self.w.payments.append(Payment(refund_id, refunded_at, order, True))
+            bisect.insort(self.w.payments, Payment(refund_id, refunded_at, order, True), key=by_time)
 
     # --- rendering ---------------------------------------------------------------------
     def _address(self, person: Person) -> dict:

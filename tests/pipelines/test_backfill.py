@@ -26,7 +26,7 @@ def test_backfill_window_loads_only_that_window_and_keeps_cursors(project, sandb
     assert cursor_state(project, "vendorsync_shirtigo") is None     # the sync has no state yet
 
     # a sync afterwards still loads everything, and the overlap merges without duplicates
-    sync = project.cli("sync", "--no-transform")
+    sync = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     assert sync.returncode == 0, sync.stdout + sync.stderr
     assert project.scalar("select count(*) from raw_shirtigo.orders") == truth["orders"]["count"]
     assert project.scalar("select count(distinct reference) from raw_shirtigo.orders") == truth["orders"]["count"]

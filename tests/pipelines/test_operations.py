@@ -6,17 +6,17 @@ import json
 import signal
 import time
 
-from pipelines.lock import LockBusy, sync_lock
+from pipelines.lock import sync_lock
 
 
 def wait_until_locked(project, proc, timeout_s: float = 60) -> None:
+    """Until `proc` holds the sync lock (read from the lock file, never by taking the lock,
+    which would race with the process being watched)."""
+    lock = sync_lock(project.warehouse, "probe")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        try:
-            sync_lock(project.warehouse, "probe").acquire(wait=False).release()
-        except LockBusy as busy:
-            assert busy.holder["pid"] == proc.pid
+        if lock.holder().get("pid") == proc.pid:
             return
         time.sleep(0.05)
     raise AssertionError("the first sync never took the lock")
@@ -31,14 +31,14 @@ def slow_sandbox(project, sandbox, latency_ms: float = 150) -> None:
 
 def test_second_sync_is_refused_and_a_waiting_one_queues(project, fresh_sandbox):
     slow_sandbox(project, fresh_sandbox)
-    first = project.popen("sync", "--no-transform")
+    first = project.popen("sync", "--vendor", "shirtigo", "--no-transform")
     wait_until_locked(project, first)
     started = time.monotonic()
-    refused = project.cli("sync", "--no-transform")
+    refused = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     assert refused.returncode == 4
     assert time.monotonic() - started < 15
     assert "busy" in refused.stderr and "--wait" in refused.stderr and "Traceback" not in refused.stderr
-    queued = project.popen("sync", "--no-transform", "--wait")
+    queued = project.popen("sync", "--vendor", "shirtigo", "--no-transform", "--wait")
     assert first.wait(300) == 0, first.communicate()
     assert queued.wait(300) == 0, queued.communicate()
     truth = fresh_sandbox.control.truth("shirtigo")["orders"]["count"]
@@ -54,7 +54,7 @@ def sync_state(project) -> list:
 
 def test_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(project, fresh_sandbox):
     project.point_at(fresh_sandbox)
-    assert project.cli("sync", "--no-transform", "--resource", "payments").returncode == 0
+    assert project.cli("sync", "--vendor", "shirtigo", "--no-transform", "--resource", "payments").returncode == 0
     state_before = sync_state(project)
     truth = fresh_sandbox.control.truth("shirtigo")
     slow_sandbox(project, fresh_sandbox, latency_ms=120)
@@ -83,10 +83,10 @@ def test_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(project, fre
 
 def test_status_flags_never_synced_and_stale_vendors(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
-    never = project.cli("status")
+    never = project.cli("status", "--vendor", "shirtigo")
     assert never.returncode == 5 and "STALE (never synced" in never.stdout
-    assert project.cli("sync", "--no-transform").returncode == 0
-    fresh = project.cli("status", "--json")
+    assert project.cli("sync", "--vendor", "shirtigo", "--no-transform").returncode == 0
+    fresh = project.cli("status", "--vendor", "shirtigo", "--json")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     [vendor] = json.loads(fresh.stdout)
     assert vendor["fresh"] and vendor["last_success"]
@@ -94,13 +94,13 @@ def test_status_flags_never_synced_and_stale_vendors(project, sandbox_tiny):
     assert resources["orders"]["cursor"].startswith("created_at ")
     assert resources["orders"]["rows"] == sandbox_tiny.control.truth("shirtigo")["orders"]["count"]
     project.set("VENDORSYNC__FRESHNESS_HOURS", "0.000001")
-    stale = project.cli("status")
+    stale = project.cli("status", "--vendor", "shirtigo")
     assert stale.returncode == 5 and "STALE (" in stale.stdout and "never" not in stale.stdout
 
 
 def test_json_log_format_gives_one_object_per_line(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
-    proc = project.cli("--log-format", "json", "sync", "--no-transform")
+    proc = project.cli("--log-format", "json", "sync", "--vendor", "shirtigo", "--no-transform")
     assert proc.returncode == 0
     records = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
     assert records and all({"ts", "level", "msg"} <= set(r) for r in records)
@@ -114,7 +114,7 @@ def test_sync_skips_a_vendor_under_backfill_and_says_so(project, fresh_sandbox):
     for line in backfill.stderr:
         if "backfill shirtigo: chunk" in line:
             break
-    sync = project.cli("sync", "--no-transform")
+    sync = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     backfill.send_signal(signal.SIGTERM)          # a polite stop: chunks in flight finish
     backfill.wait(120)
     assert sync.returncode == 0, sync.stdout + sync.stderr

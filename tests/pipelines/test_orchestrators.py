@@ -12,8 +12,9 @@ def test_dagster_definitions_load_and_the_sync_job_runs(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
     result = vendorsync_sync.execute_in_process()
     assert result.success
-    assert project.scalar("select count(*) from marts.fct_orders") \
-        == sandbox_tiny.control.truth("shirtigo")["orders"]["count"]
+    for vendor in sandbox_tiny.state["vendors"]:
+        assert project.scalar(f"select count(*) from marts.fct_orders where vendor = '{vendor}'") \
+            == sandbox_tiny.control.truth(vendor)["orders"]["count"]
 
 
 def test_systemd_units_run_the_sync():

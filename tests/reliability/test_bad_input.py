@@ -26,7 +26,7 @@ def one_clean_line(proc) -> str:
 def test_malformed_settings_name_the_setting(project, sandbox_tiny, setting, value, needle):
     project.point_at(sandbox_tiny)
     project.set(f"SOURCES__SHIRTIGO__{setting}", value)
-    proc = project.cli("sync", "--no-transform")
+    proc = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     assert proc.returncode == 2
     assert needle in one_clean_line(proc)
 
@@ -34,17 +34,17 @@ def test_malformed_settings_name_the_setting(project, sandbox_tiny, setting, val
 def test_wrong_credentials_never_show_the_secret(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
     project.set("SOURCES__SHIRTIGO__API_KEY", SECRET)
-    proc = project.cli("-v", "sync", "--no-transform")
+    proc = project.cli("-v", "sync", "--vendor", "shirtigo", "--no-transform")
     assert proc.returncode == 2
     assert "sources.shirtigo.api_key" in one_clean_line(proc)
 
 
 def test_a_warehouse_held_by_another_process_is_named(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
-    assert project.cli("sync", "--no-transform").returncode == 0
+    assert project.cli("sync", "--vendor", "shirtigo", "--no-transform").returncode == 0
     holder = duckdb.connect(str(project.warehouse))        # an analyst left a session open
     try:
-        proc = project.cli("sync", "--no-transform")
+        proc = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     finally:
         holder.close()
     assert proc.returncode == 4
@@ -56,7 +56,7 @@ def test_an_unwritable_warehouse_path_is_named(project, sandbox_tiny, tmp_path):
     project.point_at(sandbox_tiny)
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    proc = project.cli("--warehouse", str(blocker / "warehouse.duckdb"), "sync", "--no-transform")
+    proc = project.cli("--warehouse", str(blocker / "warehouse.duckdb"), "sync", "--vendor", "shirtigo", "--no-transform")
     assert proc.returncode == 2
     assert "--warehouse" in one_clean_line(proc)
 

@@ -17,12 +17,12 @@ def test_sigkill_mid_step_then_the_next_run_completes(project, fresh_sandbox, st
         project.set("SOURCES__SHIRTIGO__PAGE_SIZE", "5")
         fresh_sandbox.control.set_faults("shirtigo", latency_ms=60)
     project.set("VENDORSYNC_CRASH_DURING", f"{step}:{delay_s}")
-    crashed = project.cli("sync", "--no-transform")
+    crashed = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
 
     project.set("VENDORSYNC_CRASH_DURING", "")
     fresh_sandbox.control.set_faults("shirtigo")
-    again = project.cli("sync", "--no-transform")
+    again = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     assert again.returncode == 0, again.stdout + again.stderr
     assert_matches_truth(project, fresh_sandbox.control.truth("shirtigo"))
     assert duplicate_keys(project, "shirtigo") == {}

@@ -39,7 +39,7 @@ def test_drifted_orders_load_or_are_quarantined_with_a_reason(project, fresh_san
 def test_unknown_status_is_surfaced_by_the_marts_tests(project, fresh_sandbox):
     project.point_at(fresh_sandbox)
     fresh_sandbox.control.configure("shirtigo", schema_drift=True)
-    proc = project.cli("sync")
+    proc = project.cli("sync", "--vendor", "shirtigo")
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output
     assert "status" in output and "on_hold" in output, output       # named where a user sees it

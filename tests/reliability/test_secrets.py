@@ -26,18 +26,24 @@ def files_containing(root: Path, needles: list[bytes]) -> list[str]:
 
 def test_no_secret_in_anything_a_run_writes(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
-    good = sandbox_tiny.vendor("shirtigo")["credentials"]["api_key"]
-    bad = "sk-wrong-0c9f7e5d3b1a2468"
-    outputs = [project.cli("-v", "sync")]                            # success, with dbt
-    project.set("SOURCES__SHIRTIGO__API_KEY", bad)
-    outputs.append(project.cli("-v", "--log-format", "json", "sync"))  # refused key
-    assert [p.returncode for p in outputs] == [0, 2]
+    secrets = [str(value) for info in sandbox_tiny.state["vendors"].values()
+               for key, value in info["credentials"].items() if len(str(value)) >= 8]
+    outputs = [project.cli("-v", "sync")]                            # every vendor, with dbt
+    wrong = []
+    for name, info in sandbox_tiny.state["vendors"].items():         # now every credential refused
+        for key in info["credentials"]:
+            wrong.append(f"wrong-{name}-{key}-0c9f7e5d3b1a")
+            project.set(f"SOURCES__{name.upper()}__{key.upper()}", wrong[-1])
+    outputs.append(project.cli("-v", "--log-format", "json", "sync"))
+    assert [p.returncode for p in outputs] == [0, 2], outputs[1].stdout + outputs[1].stderr
 
-    needles = forms(good) + forms(bad)
+    needles = [n for secret in secrets + wrong for n in forms(secret)]
     for proc in outputs:
         assert not any(n.decode() in proc.stdout + proc.stderr for n in needles)
+    assert proc.stdout.count("refused") + proc.stdout.count("rejected") >= len(sandbox_tiny.state["vendors"])
     assert files_containing(project.data_dir, needles) == []
     ledger = project.query("select coalesce(error, ''), cast(detail as varchar) from ops.run_ledger")
     assert ledger and not any(n.decode() in " ".join(map(str, row)) for row in ledger for n in needles)
-    state = dlt.pipeline("vendorsync_shirtigo", pipelines_dir=str(project.paths().pipelines_dir)).state
-    assert not any(n.decode() in str(state) for n in needles)
+    for vendor in sandbox_tiny.state["vendors"]:
+        state = dlt.pipeline(f"vendorsync_{vendor}", pipelines_dir=str(project.paths().pipelines_dir)).state
+        assert not any(n.decode() in str(state) for n in needles)
