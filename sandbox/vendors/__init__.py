@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .shirtigo import ShirtigoSim
+from .yodify import YodifySim
 
 SIMULATORS = {
     ShirtigoSim.name: ShirtigoSim,
+    YodifySim.name: YodifySim,
 }
