@@ -342,7 +342,7 @@ class YodifySim(VendorSim):
 
     def __init__(self, *args, **kwargs):
         self.envelope_everywhere = False
-        self.catalog_churn = 1.0      # multiplier of the daily SKU/product edit and deletion rates
+        self.churn = 1.0      # multiplier of the daily catalog edit/deletion and user departure rates
         self.token_ttl_s = 3600
         self.limiter: RollingWindowLimiter | None = None
         self.tokens: dict[str, Grant] = {}
@@ -418,19 +418,19 @@ class YodifySim(VendorSim):
     def credentials(self) -> dict:
         return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
-    def configure(self, envelope_everywhere: bool | None = None, catalog_churn: float | None = None,
+    def configure(self, envelope_everywhere: bool | None = None, churn: float | None = None,
                   quota: int | None = None, quota_window_s: float = 1.0, token_ttl_s: int | None = None) -> dict:
-        """Knobs for tests: list shapes, how fast the catalog changes on days generated from now
-        on, a request quota per token (0 = off) and the token lifetime."""
+        """Knobs for tests: list shapes, how fast the catalog and the account users change on
+        days generated from now on, a request quota per token (0 = off) and the token lifetime."""
         if envelope_everywhere is not None:
             self.envelope_everywhere = bool(envelope_everywhere)
-        if catalog_churn is not None:
-            self.catalog_churn = float(catalog_churn)
+        if churn is not None:
+            self.churn = float(churn)
         if quota is not None:
             self.limiter = RollingWindowLimiter(int(quota), float(quota_window_s)) if int(quota) > 0 else None
         if token_ttl_s is not None:
             self.token_ttl_s = int(token_ttl_s)
-        return {"envelope_everywhere": self.envelope_everywhere, "catalog_churn": self.catalog_churn,
+        return {"envelope_everywhere": self.envelope_everywhere, "churn": self.churn,
                 "quota": self.limiter.limit if self.limiter else 0, "token_ttl_s": self.token_ttl_s}
 
     # --- world generation --------------------------------------------------------------
@@ -525,7 +525,7 @@ class YodifySim(VendorSim):
 
         self._churn_catalog(r, start, at_random)
         members = self.w.members
-        for _ in range(poisson(r, 0.003 * len(members))):   # account users leave now and then
+        for _ in range(poisson(r, 0.003 * self.churn * len(members))):   # account users leave now and then
             user = r.choice(members)
             if user.deleted_at is None and user.created_on < start:
                 user.deleted_at = at_random()
@@ -545,7 +545,7 @@ class YodifySim(VendorSim):
                 self._add_order(r, at, at + late, skus)
 
     def _churn_catalog(self, r, start: datetime, at_random) -> None:
-        churn = self.catalog_churn
+        churn = self.churn
         for product in list(self.w.products.values()):
             if visible(product.created_on, product.deleted_at, start) and r.random() < 0.001 * churn:
                 product.deleted_at = at_random()
