@@ -62,7 +62,7 @@ import dlt
 
 from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
-from ..common.hints import BIGINT, MONEY6, TEXT, UTC_TS, columns
+from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
 from ..common.redact import register_secret
 from ..common.timeutil import as_utc_datetime
@@ -88,7 +88,7 @@ def _iso(ts: datetime) -> str:
     return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=2)
+@dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=1)
 def source(
     base_url: str = dlt.config.value,
     client_id: str = dlt.secrets.value,
@@ -147,7 +147,7 @@ def source(
                       "items": {"columns": columns(price_per_unit=MONEY6, seller_price_per_unit=MONEY6)},
                       "shipments": {"columns": columns(created_on=UTC_TS, shipped_date=UTC_TS,
                                                        estimated_delivery_date=UTC_TS, carrier=TEXT,
-                                                       tracking_number=TEXT)},
+                                                       tracking_number=TEXT, items=JSON)},
                   })
     def orders() -> Iterator[list]:
         scoped = client.for_resource("orders")
@@ -182,12 +182,20 @@ def source(
             yield watch.admit([order_row(o) for o in page], now)
         watch.save()
 
+    seen_customers: dict[str, str] = {}
+
     @dlt.transformer(data_from=orders, write_disposition="merge", primary_key="id",
                      columns=columns(account_id=BIGINT, account_name=TEXT, account_number=TEXT, company_name=TEXT,
                                      discount_level_id=BIGINT, discount_level_name=TEXT))
     def customers(order_rows: list) -> Iterator[list]:
-        """The buyers named on the orders of this run (Order.customer)."""
-        yield customers_of(order_rows)
+        """The buyers named on the orders of this run (Order.customer), each snapshot once."""
+        rows = []
+        for row in customers_of(order_rows):
+            version = version_of(row)
+            if seen_customers.get(row["id"]) != version:
+                seen_customers[row["id"]] = version
+                rows.append(row)
+        yield rows
 
     @dlt.resource(write_disposition=SCD2, primary_key="id", columns=columns(created_on=UTC_TS, brand_name=TEXT))
     def products() -> Iterator[list]:
