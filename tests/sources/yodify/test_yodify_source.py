@@ -116,6 +116,9 @@ def test_incremental_run_catches_every_change_with_far_fewer_requests(project):
         deleted = set(first["skus"]["active"]) - set(truth["skus"]["active"])
         left = set(first["account_users"]["active"]) - set(truth["account_users"]["active"])
         assert changed and new and edited and deleted and left, (changed, new, edited, deleted, left)
+        refund_statuses = ("RefundRequested", "Refunded", "RefundRejected")
+        late = [d["id"] for d in truth["documents"] if before.get(d["id"]) == "Complete" and d["status"] in refund_statuses]
+        assert late, "the scenario needs completed orders refunded later (found only by the refund window)"
 
         inc = sync(project, "yodify")
         assert_matches_truth(project, truth)
