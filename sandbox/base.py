@@ -14,7 +14,7 @@ import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, Callable
 
@@ -56,6 +56,8 @@ class VendorSim(ABC):
         self.clock = clock
         self.people = people
         self.routes: list[Route] = []
+        self._first_day: date | None = None
+        self._days_done: set[date] = set()
         self.register_routes()
 
     # --- what each vendor provides -------------------------------------------------
@@ -99,6 +101,23 @@ class VendorSim(ABC):
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def generate_days(self, now: datetime, generate_day: Callable[[date], None],
+                      before_history: Callable[[datetime], None] | None = None) -> None:
+        """The day-by-day world of the recipe, for `simulate_until`: on the first call
+        `before_history(start of the history)` seeds what exists before it; then every day from
+        `scale.history_days` before the first `now` up to `now`'s day is generated once, in
+        order, so the world is the same however the clock was advanced."""
+        if self._first_day is None:
+            self._first_day = (now - timedelta(days=self.scale.history_days)).date()
+            if before_history is not None:
+                before_history(datetime.combine(self._first_day, time(), timezone.utc))
+        day = self._first_day
+        while day <= now.date():
+            if day not in self._days_done:
+                generate_day(day)
+                self._days_done.add(day)
+            day += timedelta(days=1)
 
     @staticmethod
     def json(data: Any, status: int = 200, content_type: str = "application/json",
