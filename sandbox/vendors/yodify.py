@@ -324,7 +324,6 @@ class YodifyWorld:
     orders: list[Order] = field(default_factory=list)             # ascending id = arrival order
     arrivals: list[datetime] = field(default_factory=list)
     by_id: dict[int, Order] = field(default_factory=dict)
-    generated_days: set[date] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -349,7 +348,6 @@ class YodifySim(VendorSim):
         self.w = YodifyWorld()
         self._seq = {"product": 4200, "sku": 99000, "order": 10400, "item": 230000, "shipment": 3500,
                      "account": 5100, "cart": 77000}
-        self._history_start: date | None = None
         self._cache: dict[tuple, list] = {}
         super().__init__(*args, **kwargs)
 
@@ -435,19 +433,12 @@ class YodifySim(VendorSim):
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> None:
-        first = (now - timedelta(days=self.scale.history_days)).date()
-        if self._history_start is None:
-            self._history_start = first
-            self._seed(datetime.combine(first, time(), timezone.utc) - timedelta(days=60))
-        day = self._history_start
-        while day <= now.date():
-            if day not in self.w.generated_days:
-                self._generate_day(day)
-                self.w.generated_days.add(day)
-            day += timedelta(days=1)
+        self.generate_days(now, self._generate_day, before_history=self._seed)
         self._cache.clear()
 
-    def _seed(self, at: datetime) -> None:
+    def _seed(self, history_start: datetime) -> None:
+        """Brands, the catalog and a few registered users, two months before the history."""
+        at = history_start - timedelta(days=60)
         r = rng(self.seed, self.name, "catalog")
         n_brands = max(4, min(len(BRAND_NAMES), self.scale.products // 10))
         for i, name in enumerate(BRAND_NAMES[:n_brands]):
@@ -632,53 +623,51 @@ class YodifySim(VendorSim):
         self.w.by_id[oid] = order
 
     def _plan_lifecycle(self, r, o: Order, pickup: bool) -> tuple[list, list]:
+        """The order's statuses over time (and its shipments), decided once at creation."""
         h = lambda lo, hi: timedelta(hours=r.uniform(lo, hi))  # noqa: E731
-        t = o.ordered_date
-        steps = [(t, "New")]
+        steps = [(o.ordered_date, "New")]
+
+        def step(status: str, lo: float, hi: float) -> datetime:
+            """`status` some `lo`..`hi` hours after the previous step."""
+            steps.append((steps[-1][0] + h(lo, hi), status))
+            return steps[-1][0]
+
         if r.random() < 0.2:
-            t += h(0.2, 2)
-            steps.append((t, "Received"))
+            step("Received", 0.2, 2)
         if r.random() < 0.06:                                   # cancelled before shipping
-            t += h(1, 40)
-            return steps + [(t, "Cancelled")], []
+            step("Cancelled", 1, 40)
+            return steps, []
         if r.random() < 0.35:
-            t += h(1, 12)
-            steps.append((t, "StockConfirmed" if r.random() < 0.85 else "StockPartiallyConfirmed"))
-        t += h(1, 24)
-        steps.append((t, "Processing"))
+            step("StockConfirmed" if r.random() < 0.85 else "StockPartiallyConfirmed", 1, 12)
+        step("Processing", 1, 24)
         shipments: list[Shipment] = []
         lines = [(i.id, i.sku.id, i.quantity) for i in o.items]
         if pickup:
             if len(lines) > 1 and r.random() < 0.3:
-                t += h(6, 30)
-                steps.append((t, "PartiallyReadyForPickup"))
-            t += h(6, 40)
-            steps.append((t, "ReadyForPickup"))
-            t += h(2, 72)
-            steps.append((t, "Complete"))
-            shipments.append(self._shipment(r, o, "Pickup", lines, [(t, "PickedUp")]))
+                step("PartiallyReadyForPickup", 6, 30)
+            step("ReadyForPickup", 6, 40)
+            done = step("Complete", 2, 72)
+            shipments.append(self._shipment(r, o, "Pickup", lines, [(done, "PickedUp")]))
         else:
             parts = [lines]
             if len(lines) > 1 and r.random() < 0.35:
                 cut = r.randint(1, len(lines) - 1)
                 parts = [lines[:cut], lines[cut:]]
             for n, part in enumerate(parts):
-                t += h(10, 48)
-                steps.append((t, "Shipped" if n == len(parts) - 1 else "PartiallyShipped"))
-                shipped = t
+                shipped = step("Shipped" if n == len(parts) - 1 else "PartiallyShipped", 10, 48)
                 delivered = shipped + h(24, 110)
                 shipments.append(self._shipment(r, o, "Tracked", part, [
                     (shipped, "InfoReceived"), (shipped + h(2, 8), "InTransit"),
                     (delivered - h(2, 8), "OutForDelivery"), (delivered, "Delivered")]))
-            t = max(t, shipments[-1].statuses[-1][0])
-            steps.append((t, "Complete"))
+            done = max(steps[-1][0], shipments[-1].statuses[-1][0])
+            steps.append((done, "Complete"))
         roll = r.random()
         if roll < 0.06:                                         # a late refund request
-            asked = t + timedelta(days=r.uniform(1, 18))
+            asked = done + timedelta(days=r.uniform(1, 18))
             steps.append((asked, "RefundRequested"))
-            steps.append((asked + h(12, 120), "Refunded" if r.random() < 0.6 else "RefundRejected"))
+            step("Refunded" if r.random() < 0.6 else "RefundRejected", 12, 120)
         elif roll < 0.075:                                      # the seller refunds on its own
-            steps.append((t + timedelta(days=r.uniform(2, 20)), "Refunded"))
+            steps.append((done + timedelta(days=r.uniform(2, 20)), "Refunded"))
         limit = o.ordered_date + timedelta(days=LATE_CHANGE_DAYS)
         return [(min(at, limit), s) for at, s in steps], shipments
 

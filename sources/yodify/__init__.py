@@ -65,7 +65,7 @@ from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
 from ..common.redact import register_secret
-from ..common.timeutil import as_utc_datetime
+from ..common.timeutil import sync_window
 from . import settings as S
 from .helpers import (ADDRESS_FIELDS, Listing, account_row, account_user_row, customers_of, fetch_by_ids, is_open, log,
                       order_row, product_row, sku_row, snapshot, token_fetcher, version_of)
@@ -115,11 +115,7 @@ def source(
     if float(late_change_window_days) <= 0:
         raise VendorConfigError(VENDOR, f"late_change_window_days must be positive, not {late_change_window_days}.",
                                 setting=_setting("late_change_window_days"))
-    start = as_utc_datetime(VENDOR, start_date, _setting("start_date"))
-    end = as_utc_datetime(VENDOR, end_date, _setting("end_date"))
-    if start and end and end <= start:
-        raise VendorConfigError(VENDOR, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
-                                setting=_setting("end_date"))
+    start, end = sync_window(VENDOR, start_date, end_date)
     base = check_base_url(VENDOR, base_url, _setting("base_url"))
     token_endpoint = check_base_url(VENDOR, urljoin(base + "/", str(token_url).strip()), _setting("token_url"))
     secret = str(client_secret).strip()
