@@ -1,5 +1,10 @@
 """Yodify API simulator (B2B commerce), from `seeds/003_433657943a89d30e.txt`.
 
+Served: `GET` lists and by-id reads of Products, SKUs, Brands, Orders, Shipments (also per
+order, `/orders/{orderId}/shipments`), Accounts and AccountUsers, and the token endpoint. The
+document's other operations (writes, quotes, discounts, addresses, carriers, search) are not
+simulated: the sync never calls them.
+
 Readings taken where the document is silent (see `vendor-docs/yodify.md`), each one a choice
 the source must survive, not rely on:
 - Auth: OAuth2 client credentials at `POST /connect/token` (outside `/api/v1`; the document
