@@ -108,14 +108,14 @@ def run_demo(paths: Paths, seed: int, scale: str) -> int:
             return EXIT_TRANSFORM
         truths = {name: sb.control.truth(name) for name in VENDORS}
     rows = marts.summary(paths)
+    revenue_in_marts = marts.revenue_by_currency(paths)
     print()
     print(marts.format_summary(rows))
     print()
     mismatches = 0
     for row in rows:
         orders, revenue = truth_totals(truths[row["vendor"]])
-        mart_revenue = Decimal(row["net_revenue"]) if row["currencies"] == 1 else None
-        same = orders == row["orders"] and (mart_revenue is None or revenue.get(row["currency"]) == mart_revenue)
+        same = orders == row["orders"] and revenue == revenue_in_marts.get(row["vendor"], {})
         mismatches += not same
         print(f"{row['vendor']:<10} ground truth: {orders} orders, "
               + ", ".join(f"{v:,.2f} {c}" for c, v in sorted(revenue.items()))

@@ -29,6 +29,22 @@ def summary(paths: Paths) -> list[dict]:
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+REVENUE_SQL = """
+select vendor, currency, sum(net_revenue) as net_revenue
+from marts.mart_sales_daily
+group by vendor, currency
+"""
+
+
+def revenue_by_currency(paths: Paths) -> dict[str, dict[str, Decimal]]:
+    """vendor -> currency -> net revenue, as the daily mart holds it."""
+    out: dict[str, dict[str, Decimal]] = {}
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        for vendor, currency, revenue in con.execute(REVENUE_SQL).fetchall():
+            out.setdefault(vendor, {})[currency] = Decimal(revenue)
+    return out
+
+
 def format_summary(rows: list[dict]) -> str:
     lines = [f"{'vendor':<10} {'orders':>8} {'customers':>10} {'net revenue':>16} {'net revenue EUR':>16}"]
     for r in rows:

@@ -35,6 +35,7 @@ VENDORS: dict[str, Vendor] = {
     v.name: v for v in [
         Vendor("shirtigo", "sources.shirtigo"),
         Vendor("infigo", "sources.infigo"),
+        Vendor("yodify", "sources.yodify"),
     ]
 }
 

@@ -9,6 +9,7 @@ header, added latency, fault injection and the vendor's own rate limit.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import time as _time
 from abc import ABC, abstractmethod
@@ -26,6 +27,7 @@ from .faults import FaultPlan
 from .people import PeoplePool
 from .scale import Scale
 
+#: `(request, **path_params) -> web.StreamResponse`, plain or `async` (to read a request body)
 Handler = Callable[..., web.StreamResponse]
 
 
@@ -202,7 +204,8 @@ def build_app(runtime: VendorRuntime) -> web.Application:
             limited = sim.rate_limit(request)
             if limited is not None:
                 return limited
-            return route.handler(request, **match.groupdict())
+            response = route.handler(request, **match.groupdict())
+            return await response if inspect.isawaitable(response) else response
         if allowed:
             return sim.error(405, "Method Not Allowed")
         return sim.error(404, "Not Found")

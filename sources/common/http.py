@@ -37,10 +37,15 @@ TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.excepti
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """`max_attempts` bounds the tries of a request that fails (5xx, transport, malformed
+    body); throttling (429) is the vendor saying "later", so it is waited out instead, up to
+    `max_throttle_s` in all for one request."""
+
     max_attempts: int = 6
     backoff_base_s: float = 0.5
     backoff_max_s: float = 20.0
     max_retry_after_s: float = 120.0
+    max_throttle_s: float = 600.0
     timeout_s: float = 30.0
 
     def backoff(self, attempt: int) -> float:
@@ -231,7 +236,10 @@ class VendorClient:
         refreshed = False
         last_problem = ""
         policy = self.policy
-        for attempt in range(1, policy.max_attempts + 1):
+        attempt = 0                       # failed tries so far (throttling not counted)
+        throttled = 0                     # 429s so far
+        throttled_s = 0.0
+        while attempt < policy.max_attempts:
             if self.budget is not None:
                 waited = self.budget.acquire()
                 if waited:
@@ -243,6 +251,7 @@ class VendorClient:
                 response = self.session.request(method, url, params=params, data=data, json=json_body,
                                                 headers=send_headers, timeout=policy.timeout_s)
             except TRANSPORT_ERRORS as exc:
+                attempt += 1
                 self.metrics.add(requests=1, transport_errors=1, retries=1)
                 last_problem = f"{type(exc).__name__}"
                 log.warning("%s: %s failed (%s), attempt %d/%d", self.vendor, where, last_problem,
@@ -254,15 +263,30 @@ class VendorClient:
             status = response.status_code
             if status in allow_statuses:
                 return response
+            if status == 429:
+                throttled += 1
+                retry_after = self._retry_after(response)
+                wait = retry_after if retry_after is not None else \
+                    policy.backoff_base_s + policy.backoff(min(throttled, 6))
+                if throttled_s + wait > policy.max_throttle_s:
+                    raise VendorRequestError(
+                        self.vendor, f"{where} is still throttled (HTTP 429) after {throttled} tries and "
+                        f"{throttled_s:.0f}s of waiting; retry later, nothing was committed for this vendor.",
+                        status=429)
+                throttled_s += wait
+                if retry_after is not None and self.budget is not None:
+                    self.budget.pause(retry_after)
+                self.metrics.add(retries=1)
+                log.info("%s: %s throttled (HTTP 429), waiting %.2fs", self.vendor, where, wait)
+                time.sleep(wait)
+                continue
             if status in RETRY_STATUSES:
+                attempt += 1
                 last_problem = f"HTTP {status}"
-                wait = self._retry_after(response) if status == 429 else None
-                if wait is not None and self.budget is not None:
-                    self.budget.pause(wait)
                 self.metrics.add(retries=1)
                 log.warning("%s: %s got HTTP %d, attempt %d/%d", self.vendor, where, status, attempt,
                             policy.max_attempts)
-                time.sleep(wait if wait is not None else policy.backoff(attempt))
+                time.sleep(policy.backoff(attempt))
                 continue
             if status in AUTH_STATUSES:
                 if auth and not refreshed and self.auth.refresh():
@@ -279,6 +303,7 @@ class VendorClient:
                 try:
                     parsed = orjson.loads(response.content) if response.content else None
                 except orjson.JSONDecodeError:
+                    attempt += 1
                     self.metrics.add(malformed_bodies=1, retries=1)
                     last_problem = "a malformed JSON body"
                     log.warning("%s: %s returned a malformed JSON body, attempt %d/%d", self.vendor,
@@ -295,7 +320,7 @@ class VendorClient:
                 f"({policy.max_attempts} attempts, {last_problem}).", setting=self.base_url_setting)
         raise VendorRequestError(
             self.vendor, f"{where} still failed after {policy.max_attempts} attempts ({last_problem}); "
-            "the vendor may be down or throttling. Retry later; nothing was committed for this vendor.")
+            "the vendor may be down. Retry later; nothing was committed for this vendor.")
 
     def _retry_after(self, response: requests.Response) -> float | None:
         raw = response.headers.get("Retry-After")

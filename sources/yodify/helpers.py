@@ -1,0 +1,240 @@
+"""Yodify specifics: the OAuth2 token request, paging a list in either documented shape, and
+payload -> row mapping (double amounts to exact decimals, ISO timestamps to UTC)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Callable, Iterator
+
+import orjson
+
+from ..common.errors import VendorAuthError, VendorDataError
+from ..common.http import VendorClient
+from ..common.paging import fan_out_until_short, ordered_map, select
+from ..common.timeutil import parse_utc
+from ..common.values import number_to_decimal
+from .settings import OPEN_STATUSES, VENDOR
+
+log = logging.getLogger("vendorsync.yodify")
+
+
+def token_fetcher(client: VendorClient, token_url: str, client_id: str, client_secret: str, scope: str,
+                  setting: str) -> Callable[[], str]:
+    """A function that asks the token endpoint for a client-credentials access token."""
+
+    def fetch() -> str:
+        response = client.request("POST", token_url, auth=False, allow_statuses=frozenset({400, 401}),
+                                  data={"grant_type": "client_credentials", "client_id": client_id,
+                                        "client_secret": client_secret, "scope": scope})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not token:
+            reason = body.get("error") if isinstance(body, dict) and body.get("error") else f"HTTP {response.status_code}"
+            raise VendorAuthError(VENDOR, f"the token endpoint refused the client credentials ({reason}); "
+                                          "check client_id and client_secret.", setting=setting)
+        return str(token)
+
+    return fetch
+
+
+class Listing:
+    """Every page of one Yodify list request, in order. Most lists answer the envelope
+    `{data, has_more, total_items}`: its page count is known from page 1 and the rest are
+    fetched concurrently. Products, Orders, Brands and Shipments answer bare arrays: pages are
+    fetched concurrently until one comes back shorter than `Limit`. Either shape is accepted on
+    any endpoint. `total` is the envelope's `total_items` once page 1 is read (None for arrays)."""
+
+    def __init__(self, client: VendorClient, path: str, params: dict, *, page_size: int, workers: int):
+        self.client, self.path, self.workers, self.page_size = client, path, workers, page_size
+        self.params = {**params, "Limit": page_size}
+        self.total: int | None = None
+
+    def _get(self, page: int) -> object:
+        return self.client.get(self.path, params={**self.params, "Page": page}).parsed
+
+    def _data(self, body: object) -> list:
+        return select(VENDOR, body, "data" if isinstance(body, dict) else None, f"GET {self.path}")
+
+    def __iter__(self) -> Iterator[list]:
+        first = self._get(1)
+        page = self._data(first)
+        yield page
+        if isinstance(first, dict):
+            self.total = int(first.get("total_items") or 0)
+            if not first.get("has_more"):
+                return
+            last = max(2, -(-self.total // self.page_size))
+            body: object = first
+            for body in ordered_map(self._get, range(2, last + 1), self.workers):
+                yield self._data(body)
+            number = last
+            while isinstance(body, dict) and body.get("has_more"):    # grew while paging
+                number += 1
+                body = self._get(number)
+                yield self._data(body)
+        elif len(page) >= self.page_size:
+            yield from fan_out_until_short(self.client, self.path, params=self.params, page_param="Page",
+                                           first_page=2, page_size=self.page_size, data_selector=None,
+                                           workers=self.workers)
+
+
+def snapshot(listing: Listing, to_row: Callable[[dict], dict]) -> list[dict] | None:
+    """A complete listing as rows, or None when it is not trustworthy as a snapshot (ids
+    repeated, or fewer/more rows than `total_items` said: the list changed while it was
+    paged). An untrustworthy snapshot is skipped, so no row is retired by mistake."""
+    rows = [to_row(x) for page in listing for x in page]
+    ids = {r["id"] for r in rows}
+    if len(ids) != len(rows) or (listing.total is not None and len(rows) != listing.total):
+        log.warning("%s: GET %s changed while it was paged (%d rows, %d ids, total_items %s); "
+                    "the snapshot is skipped this run", VENDOR, listing.path, len(rows), len(ids), listing.total)
+        return None
+    return rows
+
+
+def id_batches(ids: list, size: int) -> Iterator[list]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def fetch_by_ids(client: VendorClient, path: str, ids: list, params: dict, *, batch: int,
+                 workers: int) -> Iterator[list]:
+    """Records by id (`Ids=1&Ids=2...`), `batch` ids per request, requests concurrent."""
+
+    def fetch(chunk: list) -> list:
+        body = client.get(path, params={**params, "Ids": chunk, "Limit": batch, "Page": 1}).parsed
+        return select(VENDOR, body, "data" if isinstance(body, dict) else None, f"GET {path}")
+
+    yield from ordered_map(fetch, id_batches(ids, batch), workers)
+
+
+def dec(value: object):
+    return number_to_decimal(value)  # type: ignore[arg-type]
+
+
+ADDRESS_FIELDS = ("name", "first_name", "last_name", "company_name", "street1", "street2", "postal_code", "city",
+                  "state_code", "country_code")
+
+
+def _address(a: dict | None) -> dict:
+    a = a or {}
+    return {k: a.get(k) for k in ADDRESS_FIELDS}
+
+
+MONEY_FIELDS = ("subtotal", "freight", "tax", "discount", "transaction_fee", "total")
+
+
+def order_row(o: dict) -> dict:
+    if o.get("id") is None:
+        raise VendorDataError(VENDOR, f"an order without an id in GET /Orders (order_number {o.get('order_number')!r}).")
+    customer = o.get("customer") or {}
+    info = o.get("additional_information") or {}
+    row = {
+        "id": o["id"],
+        "order_number": o.get("order_number"),
+        "shopping_cart_id": o.get("shopping_cart_id"),
+        "customer_id": o.get("customer_id") or customer.get("id"),
+        "ordered_date": parse_utc(o.get("ordered_date")),
+        "order_status": o.get("order_status"),
+        "payment_method": o.get("payment_method"),
+        "shipping_method": o.get("shipping_method"),
+        "currency_code": o.get("currency_code"),
+        "seller_currency_code": o.get("seller_currency_code"),
+        "exchange_rate": dec(o.get("exchange_rate")),
+        "tax_rate": dec(o.get("tax_rate")),
+        **{f: dec(o.get(f)) for f in MONEY_FIELDS},
+        **{f"seller_{f}": dec(o.get(f"seller_{f}")) for f in MONEY_FIELDS},
+        "purchase_order_number": info.get("purchase_order_number"),
+        "customer": customer_row(customer),
+        "shipping_address": _address(o.get("shipping_address")),
+        "billing_address": _address(o.get("billing_address")),
+        "items": [item_row(i) for i in o.get("items") or []],
+        "shipments": [shipment_row(s) for s in o.get("shipments") or []],
+    }
+    return row
+
+
+def item_row(i: dict) -> dict:
+    return {"id": i.get("id"), "sku_id": i.get("sku_id"), "product_id": i.get("product_id"),
+            "quantity": i.get("quantity"), "model_number": i.get("model_number"),
+            "price_per_unit": dec(i.get("price_per_unit")), "seller_price_per_unit": dec(i.get("seller_price_per_unit")),
+            "unit_of_measure": i.get("unit_of_measure")}
+
+
+def shipment_row(s: dict) -> dict:
+    return {"id": s.get("id"), "status": s.get("status"), "shipment_type": s.get("shipment_type"),
+            "carrier": s.get("carrier"), "tracking_number": s.get("tracking_number"),
+            "created_on": parse_utc(s.get("created_on")), "shipped_date": parse_utc(s.get("shipped_date")),
+            "estimated_delivery_date": parse_utc(s.get("estimated_delivery_date")),
+            "items": [{"order_item_id": x.get("order_item_id"), "sku_id": x.get("sku_id"),
+                       "quantity": x.get("quantity")} for x in s.get("items") or []]}
+
+
+CUSTOMER_FIELDS = ("first_name", "last_name", "company_name", "email_address", "phone_number", "account_id",
+                   "account_name", "account_number", "discount_level_id", "discount_level_name")
+
+
+def customer_row(c: dict) -> dict:
+    return {"id": c.get("id"), **{k: c.get(k) for k in CUSTOMER_FIELDS}}
+
+
+def customers_of(orders: list[dict]) -> list[dict]:
+    """The buyers named on these orders (Order.customer), one row per customer id, with the
+    billing country (a Customer has no address of its own)."""
+    out = {}
+    for o in orders:
+        cid = o["customer_id"]
+        if cid:
+            out[cid] = {**o["customer"], "id": cid, "billing_country_code": o["billing_address"]["country_code"]}
+    return list(out.values())
+
+
+def version_of(row: dict) -> str:
+    """What makes two sightings of an order the same version (there is no modified stamp)."""
+    return hashlib.sha256(orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+
+
+def is_open(row: dict) -> bool:
+    return row["order_status"] in OPEN_STATUSES
+
+
+def product_row(p: dict) -> dict:
+    brand = p.get("brand") or {}
+    return {"id": p["id"], "library_product_id": p.get("library_product_id"), "name": p.get("name"),
+            "short_name": p.get("short_name"), "short_description": p.get("short_description"),
+            "brand_id": p.get("brand_id"), "brand_name": brand.get("name"), "url": p.get("url"),
+            "created_on": parse_utc(p.get("created_on"))}
+
+
+def sku_row(s: dict) -> dict:
+    return {"id": s["id"], "store_product_id": s.get("store_product_id"),
+            "library_product_id": s.get("library_product_id"), "sku_identifier": s.get("sku_identifier"),
+            "manufacturer_part_number": s.get("manufacturer_part_number"),
+            "short_description": s.get("short_description"), "description": s.get("description"),
+            "list_price": dec(s.get("list_price")), "sale_price": dec(s.get("sale_price")),
+            "is_on_sale": s.get("is_on_sale"), "sale_start_date": parse_utc(s.get("sale_start_date")),
+            "sale_end_date": parse_utc(s.get("sale_end_date")), "inventory": dec(s.get("inventory")),
+            "unit_of_measure": s.get("unit_of_measure"), "created_on": parse_utc(s.get("created_on")),
+            "modified_on": parse_utc(s.get("modified_on"))}
+
+
+ACCOUNT_FIELDS = ("name", "account_number", "discount_level_id", "payment_terms", "custom_payment_terms",
+                  "customer_type", "industry", "street1", "street2", "postal_code", "city", "state_code",
+                  "country_code", "email", "phone_number")
+
+
+def account_row(a: dict) -> dict:
+    """The account itself; its `user_accounts` come from /AccountUsers (one place per user)."""
+    return {"id": a["id"], **{k: a.get(k) for k in ACCOUNT_FIELDS}, "created_on": parse_utc(a.get("created_on"))}
+
+
+USER_FIELDS = ("account_id", "discount_level_id", "first_name", "last_name", "salutation", "email", "title",
+               "department", "phone_number")
+
+
+def account_user_row(u: dict, account_id: int) -> dict:
+    """An account's user (`Account.user_accounts[]`)."""
+    return {"id": str(u["id"]), **{k: u.get(k) for k in USER_FIELDS}, "account_id": u.get("account_id") or account_id,
+            "created_on": parse_utc(u.get("created_on"))}

@@ -1,0 +1,26 @@
+"""Yodify constants: defaults for the settings in `[sources.yodify]` and the API's shape."""
+
+VENDOR = "yodify"
+#: the document names no host; each store has its own (set `base_url`)
+DEFAULT_BASE_URL = "https://<your-store>/api/v1"
+#: OAuth2 client-credentials token endpoint; a relative URL is taken on the base URL's host
+TOKEN_URL = "/connect/token"
+SCOPE = "yodify"
+#: the documented maximum of `Limit`
+PAGE_SIZE = 100
+#: refunds reach completed orders this long after they were placed; every sync re-scans
+#: that window for orders in a refund status (the API has no "changed since" filter)
+LATE_CHANGE_WINDOW_DAYS = 45
+START_DATE = "2020-01-01"
+MAX_WORKERS = 4
+
+#: order statuses after which an order still changes: re-fetched by id on every sync
+OPEN_STATUSES = frozenset({"New", "Received", "StockConfirmed", "StockPartiallyConfirmed", "Processing",
+                           "PartiallyShipped", "Shipped", "ReadyForPickup", "PartiallyReadyForPickup",
+                           "RefundRequested"})
+#: what a closed (Complete) order can still turn into, found by the late-change window
+REFUND_STATUSES = ("RefundRequested", "Refunded", "RefundRejected")
+#: children the sync reads; the document does not list Expand values, these are the
+#: property names (the simulator returns intrinsic children whether asked or not)
+ORDER_EXPAND = ("customer", "items", "shipping_address", "billing_address", "shipments")
+PRODUCT_EXPAND = ("brand",)
