@@ -34,6 +34,7 @@ class Vendor:
 VENDORS: dict[str, Vendor] = {
     v.name: v for v in [
         Vendor("shirtigo", "sources.shirtigo"),
+        Vendor("enfore", "sources.enfore"),
     ]
 }
 
