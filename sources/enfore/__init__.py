@@ -107,7 +107,7 @@ def _check_range(name: str, value: object, low: float, high: float | None = None
 def source(
     base_url: str = dlt.config.value,
     org_id: str = dlt.config.value,
-    app_name: str = dlt.secrets.value,
+    app_name: str = dlt.config.value,
     app_secret: str = dlt.secrets.value,
     auth_url: Optional[str] = None,
     start_date: Optional[str] = S.START_DATE,
