@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ..base import VendorSim
+from ..catalog import DayLedger, Versioned, churn_day, initial_catalog
 from ..people import Person
 from ..rng import poisson, rng
 from ..truth import TruthDocument, truth_payload
@@ -82,7 +83,7 @@ def vat_of(net_cents: int) -> int:
 
 
 @dataclass(slots=True)
-class Product:
+class Product(Versioned):
     id: int
     base: tuple
     project_ref: str
@@ -92,16 +93,6 @@ class Product:
     created_at: datetime
     versions: list[tuple[datetime, int, str]]        # (at, net price cents, custom name)
     deleted_at: datetime | None = None
-
-    def visible(self, now: datetime) -> bool:
-        return self.created_at <= now and (self.deleted_at is None or now < self.deleted_at)
-
-    def version(self, now: datetime) -> tuple[datetime, int, str]:
-        current = self.versions[0]
-        for v in self.versions:
-            if v[0] <= now:
-                current = v
-        return current
 
 
 @dataclass(slots=True)
@@ -172,7 +163,6 @@ class ShirtigoWorld:
     order_times: list[datetime] = field(default_factory=list)
     by_reference: dict[str, Order] = field(default_factory=dict)
     payments: list[Payment] = field(default_factory=list)
-    generated_days: set[date] = field(default_factory=set)
 
 
 class ShirtigoSim(VendorSim):
@@ -188,7 +178,7 @@ class ShirtigoSim(VendorSim):
         super().__init__(*args, **kwargs)
         self._next_product_id = 48000
         self._seq = 0
-        self._history_start: date | None = None
+        self.days = DayLedger(self.scale.history_days)
 
     # --- routes, auth, errors ----------------------------------------------------------
     def register_routes(self) -> None:
@@ -231,16 +221,7 @@ class ShirtigoSim(VendorSim):
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> None:
-        first = (now - timedelta(days=self.scale.history_days)).date()
-        if self._history_start is None:
-            self._history_start = first
-            self._seed_catalog(datetime.combine(first, time(), timezone.utc) - timedelta(days=30))
-        day = self._history_start
-        while day <= now.date():
-            if day not in self.w.generated_days:
-                self._generate_day(day)
-                self.w.generated_days.add(day)
-            day += timedelta(days=1)
+        self.days.generate(now, self._seed_catalog, self._generate_day)
         self.w.payments.sort(key=lambda p: (p.created_at, p.id))
 
     def _new_product(self, r, at: datetime) -> Product:
@@ -257,9 +238,7 @@ class ShirtigoSim(VendorSim):
 
     def _seed_catalog(self, at: datetime) -> None:
         r = rng(self.seed, self.name, "catalog")
-        for _ in range(self.scale.products):
-            product = self._new_product(r, at + timedelta(minutes=r.randint(0, 600)))
-            self.w.products[product.id] = product
+        self.w.products.update((p.id, p) for p in initial_catalog(r, self.scale.products, at, self._new_product))
 
     def _generate_day(self, day: date) -> None:
         r = rng(self.seed, self.name, "day", day.isoformat())
@@ -268,21 +247,12 @@ class ShirtigoSim(VendorSim):
         def at_random() -> datetime:
             return start + timedelta(seconds=r.randint(0, 86399))
 
-        # catalog churn: edits, hard deletions, new products
-        n_products = max(1, self.scale.products)
-        for product in list(self.w.products.values()):
-            if not product.visible(start):
-                continue
-            roll = r.random() / self.product_churn
-            if roll < 0.004:
-                product.deleted_at = at_random()
-            elif roll < 0.016:
-                when = at_random()
-                _, price, name = product.version(when)
-                product.versions.append((when, price + r.choice([-200, -100, 100, 200, 300]),
-                                         name if r.random() < 0.7 else f"{name} Edition"))
-        for _ in range(poisson(r, 0.004 * n_products)):
-            product = self._new_product(r, at_random())
+        # catalog churn: edits (price, sometimes the name), hard deletions, new products
+        for product in churn_day(
+                r, self.w.products.values(), start, rate=self.product_churn, delete_below=0.004,
+                edit_below=0.016, new_mean=0.004 * max(1, self.scale.products), new=self._new_product,
+                edit=lambda r, v: (v[1] + r.choice([-200, -100, 100, 200, 300]),
+                                   v[2] if r.random() < 0.7 else f"{v[2]} Edition")):
             self.w.products[product.id] = product
 
         # orders
