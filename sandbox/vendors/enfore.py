@@ -64,6 +64,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ..base import VendorSim
+from ..catalog import DayLedger, Versioned, churn_day, initial_catalog
 from ..people import Person
 from ..rng import poisson, rng, unit
 from ..truth import TruthDocument, truth_payload
@@ -178,7 +179,7 @@ def chf_cents(eur_cents: int) -> int:
 
 
 @dataclass(slots=True)
-class Product:
+class Product(Versioned):
     id: str
     article_id: str
     base: tuple
@@ -188,16 +189,6 @@ class Product:
     versions: list[tuple[datetime, int, str]]        # (from, EUR gross cents, name)
     is_deposit: bool = False
     deleted_at: datetime | None = None
-
-    def visible(self, now: datetime) -> bool:
-        return self.created_at <= now and (self.deleted_at is None or now < self.deleted_at)
-
-    def version(self, now: datetime) -> tuple[datetime, int, str]:
-        current = self.versions[0]
-        for v in self.versions:
-            if v[0] <= now:
-                current = v
-        return current
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +224,23 @@ class Line:
         return net_micro(self.undiscounted_cents, self.rate)
 
 
+class _Totals:
+    """Gross and units of a document's `lines`."""
+
+    __slots__ = ()
+    lines: list[Line]
+
+    @property
+    def gross_cents(self) -> int:
+        return sum(l.gross_cents for l in self.lines)
+
+    @property
+    def units(self) -> int:
+        return sum(l.qty for l in self.lines)
+
+
 @dataclass(slots=True)
-class CreditMemo:
+class CreditMemo(_Totals):
     id: str
     number: str
     invoice: "Invoice"
@@ -250,17 +256,9 @@ class CreditMemo:
     def lines(self) -> list[Line]:
         return [self.invoice.lines[i] for i in self.line_indices]
 
-    @property
-    def gross_cents(self) -> int:
-        return sum(l.gross_cents for l in self.lines)
-
-    @property
-    def units(self) -> int:
-        return sum(l.qty for l in self.lines)
-
 
 @dataclass(slots=True)
-class Invoice:
+class Invoice(_Totals):
     id: str
     number: str
     store: Store
@@ -283,14 +281,6 @@ class Invoice:
     def currency(self) -> str:
         return self.store.currency
 
-    @property
-    def gross_cents(self) -> int:
-        return sum(l.gross_cents for l in self.lines)
-
-    @property
-    def units(self) -> int:
-        return sum(l.qty for l in self.lines)
-
     def void(self, now: datetime) -> CreditMemo | None:
         """The void, once it has happened (the invoice shows it from `voided_on`)."""
         return self.memo if self.memo is not None and self.memo.at <= now else None
@@ -310,7 +300,6 @@ class EnforeWorld:
     memo_keys: list[datetime] = field(default_factory=list)
     invoice_by_id: dict[str, Invoice] = field(default_factory=dict)
     memo_by_id: dict[str, CreditMemo] = field(default_factory=dict)
-    generated_days: set[date] = field(default_factory=set)
     invoice_seq: dict[str, int] = field(default_factory=dict)
     memo_seq: dict[str, int] = field(default_factory=dict)
 
@@ -344,8 +333,8 @@ class EnforeSim(VendorSim):
         self._tokens: dict[str, tuple[str, datetime]] = {}
         self._listed: dict[str, int] = {}          # record id -> times listed (problem draws)
         self._deposit_ids: dict[str, str] = {}
-        self._history_start: date | None = None
         super().__init__(*args, **kwargs)
+        self.days = DayLedger(self.scale.history_days)
 
     # --- routes, auth, errors ----------------------------------------------------------
     def register_routes(self) -> None:
@@ -417,18 +406,7 @@ class EnforeSim(VendorSim):
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> None:
-        first = (now - timedelta(days=self.scale.history_days)).date()
-        if self._history_start is None:
-            self._history_start = first
-            self._seed_catalog(datetime.combine(first, time(), timezone.utc) - timedelta(days=30))
-        day, added = self._history_start, False
-        while day <= now.date():
-            if day not in self.w.generated_days:
-                self._generate_day(day)
-                self.w.generated_days.add(day)
-                added = True
-            day += timedelta(days=1)
-        if added:
+        if self.days.generate(now, self._seed_catalog, self._generate_day):
             self.w.invoices.sort(key=lambda i: (i.processed_at, i.id))
             self.w.invoice_keys = [i.processed_at for i in self.w.invoices]
             self.w.memos.sort(key=lambda m: (m.processed_at, m.id))
@@ -452,30 +430,16 @@ class EnforeSim(VendorSim):
                               versions=[(at, cents, name)], is_deposit=True)
             self._deposit_ids[key] = deposit.id
             self.w.products[deposit.id] = deposit
-        for _ in range(self.scale.products):
-            product = self._new_product(r, at + timedelta(minutes=r.randint(0, 600)))
-            self.w.products[product.id] = product
+        self.w.products.update((p.id, p) for p in initial_catalog(r, self.scale.products, at, self._new_product))
 
     def _generate_day(self, day: date) -> None:
         r = rng(self.seed, self.name, "day", day.isoformat())
         start = datetime.combine(day, time(), timezone.utc)
-
-        def at_random() -> datetime:
-            return start + timedelta(seconds=r.randint(0, 86399))
-
-        n_products = max(1, self.scale.products)
-        for product in list(self.w.products.values()):
-            if product.is_deposit or not product.visible(start):
-                continue
-            roll = r.random() / self.product_churn
-            if roll < 0.003:
-                product.deleted_at = at_random()
-            elif roll < 0.013:
-                when = at_random()
-                _, price, name = product.version(when)
-                product.versions.append((when, max(35, price + r.choice([-20, -10, 10, 20, 30, 50])), name))
-        for _ in range(poisson(r, 0.004 * n_products)):
-            product = self._new_product(r, at_random())
+        # catalog churn (deposits stay): price edits, hard deletions, new products
+        for product in churn_day(
+                r, (p for p in self.w.products.values() if not p.is_deposit), start, rate=self.product_churn,
+                delete_below=0.003, edit_below=0.013, new_mean=0.004 * max(1, self.scale.products),
+                new=self._new_product, edit=lambda r, v: (max(35, v[1] + r.choice([-20, -10, 10, 20, 30, 50])), v[2])):
             self.w.products[product.id] = product
 
         weekday_factor = (0.9, 0.95, 1.0, 1.05, 1.2, 1.3, 0.6)[day.weekday()]
@@ -793,19 +757,20 @@ class EnforeSim(VendorSim):
     def list_credit_memos(self, request: web.Request, org_id: str) -> web.Response:
         return self._list_documents(request, self.w.memos, self.w.memo_keys, "credit-memos", self.memo_json)
 
+    def _get_document(self, request: web.Request, org_id: str, record_id: str, by_id: dict, kind: str,
+                      render) -> web.Response:
+        record = by_id.get(record_id)
+        if record is None or record.visible_at > self.now():
+            label = kind.replace("-", " ").rstrip("s")
+            return self.problem(404, f"No {label} with ID {record_id} exists in organization {org_id}",
+                                self._resource_url(request, kind, record_id), "not-found")
+        return self.json(render(record, self.now()))
+
     def get_invoice(self, request: web.Request, org_id: str, invoice_id: str) -> web.Response:
-        inv = self.w.invoice_by_id.get(invoice_id)
-        if inv is None or inv.visible_at > self.now():
-            return self.problem(404, f"No invoice with ID {invoice_id} exists in organization {org_id}",
-                                self._resource_url(request, "invoices", invoice_id), "not-found")
-        return self.json(self.invoice_json(inv, self.now()))
+        return self._get_document(request, org_id, invoice_id, self.w.invoice_by_id, "invoices", self.invoice_json)
 
     def get_credit_memo(self, request: web.Request, org_id: str, memo_id: str) -> web.Response:
-        memo = self.w.memo_by_id.get(memo_id)
-        if memo is None or memo.visible_at > self.now():
-            return self.problem(404, f"No credit memo with ID {memo_id} exists in organization {org_id}",
-                                self._resource_url(request, "credit-memos", memo_id), "not-found")
-        return self.json(self.memo_json(memo, self.now()))
+        return self._get_document(request, org_id, memo_id, self.w.memo_by_id, "credit-memos", self.memo_json)
 
     # --- ground truth ----------------------------------------------------------------------
     def truth(self) -> dict:
