@@ -52,6 +52,17 @@ def as_utc_datetime(vendor: str, value: object, setting: str) -> datetime | None
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=timezone.utc)
 
 
+def date_range(vendor: str, start_date: object, end_date: object) -> tuple[datetime | None, datetime | None]:
+    """A source's `start_date`/`end_date` settings as aware UTC datetimes, the end after the
+    start (an `end_date` makes the run a backfill)."""
+    start = as_utc_datetime(vendor, start_date, f"sources.{vendor}.start_date")
+    end = as_utc_datetime(vendor, end_date, f"sources.{vendor}.end_date")
+    if start and end and end <= start:
+        raise VendorConfigError(vendor, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
+                                setting=f"sources.{vendor}.end_date")
+    return start, end
+
+
 def windows(start: datetime, end: datetime, step: timedelta) -> list[tuple[datetime, datetime]]:
     """Half-open `[a, b)` windows covering `[start, end)`."""
     out, a = [], start

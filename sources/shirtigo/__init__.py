@@ -32,7 +32,7 @@ from ..common.errors import VendorConfigError
 from ..common.hints import JSON, MONEY, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, VendorClient, bearer
 from ..common.paging import fan_out, select
-from ..common.timeutil import as_utc_datetime, zone
+from ..common.timeutil import date_range, zone
 from . import settings as S
 from .helpers import customer_row, days_between, order_row, payment_row, product_row, version_of
 
@@ -70,11 +70,7 @@ def source(
         raise VendorConfigError(VENDOR, f"page_size must be at least 1, not {page_size}.",
                                 setting=_setting("page_size"))
     tz = zone(VENDOR, source_timezone, _setting("source_timezone"))
-    start = as_utc_datetime(VENDOR, start_date, _setting("start_date"))
-    end = as_utc_datetime(VENDOR, end_date, _setting("end_date"))
-    if start and end and end <= start:
-        raise VendorConfigError(VENDOR, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
-                                setting=_setting("end_date"))
+    start, end = date_range(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), _setting("api_key")),
                           policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
                           pool_size=max(4, 2 * max_workers))
