@@ -54,7 +54,7 @@ from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import Auth, RetryPolicy, TokenAuth, VendorClient
 from ..common.paging import ordered_map
-from ..common.timeutil import as_utc_datetime
+from ..common.timeutil import date_range
 from ..common.windows import WindowTooDense, scan_range
 from . import settings as S
 from .helpers import (Listing, auth_url_for, contact_rows, document_row, processed_at, product_row,
@@ -135,14 +135,10 @@ def source(
     step = timedelta(hours=_check_range("window_hours", window_hours, 0.01))
     ceiling = int(_check_range("max_offset", max_offset, page_size))
     workers = int(_check_range("max_workers", max_workers, 1, 32))
-    start = as_utc_datetime(VENDOR, start_date, _setting("start_date"))
-    end = as_utc_datetime(VENDOR, end_date, _setting("end_date"))
+    start, end = date_range(VENDOR, start_date, end_date)
     if start is None:
         raise VendorConfigError(VENDOR, "start_date is required (the API lists invoices only in intervals).",
                                 setting=_setting("start_date"))
-    if end and end <= start:
-        raise VendorConfigError(VENDOR, f"end_date {end:%Y-%m-%d} is not after start_date {start:%Y-%m-%d}.",
-                                setting=_setting("end_date"))
     # the token request goes through the same client (retries, redaction, the vendor's clock)
     client = VendorClient(VENDOR, base_url, Auth(), pool_size=max(4, 2 * workers),
                           policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts))
@@ -203,11 +199,14 @@ def source(
         if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", snapshot):
             yield snapshot
 
+    def processed_cursor() -> dlt.sources.incremental:
+        """Both document lists: processed time from `start_date` (to `end_date` in a backfill),
+        re-reading `lookback_hours` before the cursor."""
+        return dlt.sources.incremental("processed_date_and_time", initial_value=start, end_value=end,
+                                       lag=lookback_s, range_start="closed")
+
     @dlt.resource(**INVOICE_HINTS)
-    def invoices(
-        processed=dlt.sources.incremental("processed_date_and_time", initial_value=start, end_value=end,
-                                          lag=lookback_s, range_start="closed"),
-    ) -> Iterator[list]:
+    def invoices(processed=processed_cursor()) -> Iterator[list]:
         invoice_scan["state"] = "running"
         try:
             yield from documents("invoices", "invoices", processed, on_row=remember_void)
@@ -215,10 +214,7 @@ def source(
             invoice_scan["state"] = "done"
 
     @dlt.resource(**CREDIT_MEMO_HINTS)
-    def credit_memos(
-        processed=dlt.sources.incremental("processed_date_and_time", initial_value=start, end_value=end,
-                                          lag=lookback_s, range_start="closed"),
-    ) -> Iterator[list]:
+    def credit_memos(processed=processed_cursor()) -> Iterator[list]:
         """Read after this run's invoice scan (if it runs), so `voided_invoices` knows which
         voids that scan already read. dlt extracts resources round-robin and a generator
         yielding None passes its turn: once, so every resource has started, then while the

@@ -121,7 +121,7 @@ class Listing:
         if not match or match.group(1) != self.kind:
             raise VendorDataError(VENDOR, f"GET {self.path} reported a problem that names no {self.kind} "
                                           f"record ({text}); the list cannot be completed. Retry later.")
-        log.info("%s: %s listed a problem (%s); fetching %s on its own", VENDOR, self.kind, text, match.group(2))
+        log.debug("%s: %s listed a problem (%s); fetching %s on its own", VENDOR, self.kind, text, match.group(2))
         record = self.get(match.group(2))
         if record is None and self.kind != "products":
             raise VendorDataError(VENDOR, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and "
