@@ -6,13 +6,8 @@ with products as (
 ),
 
 items as (
-    select invoice_id as document_id, line_index, product_id, product_name, quantity, quantity_unit,
-           unit_price, gross_amount, currency, 1 as sign
-    from {{ ref('stg_enfore__invoice_items') }}
-    union all
-    select credit_memo_id, line_index, product_id, product_name, quantity, quantity_unit,
-           unit_price, gross_amount, currency, -1 as sign
-    from {{ ref('stg_enfore__credit_memo_items') }}
+    select *, case document_type when 'credit_memo' then -1 else 1 end as sign
+    from {{ ref('stg_enfore__document_items') }}
 )
 
 select
