@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.runner import run_vendor
 from pipelines.vendors import VENDORS
-from tests.helpers import sync, table_counts
+from tests.helpers import assert_second_run_loads_nothing, column_types, sync
 
 TABLES = ["invoices", "invoices__items", "credit_memos", "credit_memos__items", "customers", "products"]
 SECRET_SETTING = "SOURCES__ENFORE__APP_SECRET"
@@ -64,8 +64,7 @@ def test_full_load_equals_ground_truth(project, sandbox_tiny):
     truth = sandbox_tiny.control.truth("enfore")
     assert_matches_truth(project, truth)
     assert any(d["status"] == "voided" for d in truth["documents"])           # the scenario has a void
-    types = dict(project.query("select column_name, data_type from information_schema.columns "
-                               "where table_schema = 'raw_enfore' and table_name = 'invoices'"))
+    types = column_types(project, "raw_enfore", "invoices")
     assert types["total_gross_amount"] == "DECIMAL(24,6)"
     assert types["transaction_date_and_time"] == types["processed_date_and_time"] == "TIMESTAMP WITH TIME ZONE"
     # net amounts keep their 6 decimals exactly as sent
@@ -77,11 +76,7 @@ def test_full_load_equals_ground_truth(project, sandbox_tiny):
 
 def test_second_run_loads_nothing_new(project, sandbox_tiny):
     project.point_at(sandbox_tiny)
-    sync(project, "enfore")
-    before = table_counts(project, "raw_enfore", TABLES)
-    again = sync(project, "enfore")
-    assert sum(again.rows.values()) == 0, again.rows
-    assert table_counts(project, "raw_enfore", TABLES) == before
+    again = assert_second_run_loads_nothing(project, "enfore", TABLES)
     # the lookback re-read is one short page per document list
     assert list_requests(again, "invoices") == 1 and list_requests(again, "credit_memos") == 1
 
