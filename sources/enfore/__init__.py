@@ -121,7 +121,7 @@ def source(
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
 ):
-    """Products, invoices, credit memos (lines, taxes, payments nested), the invoices that
+    """Products, invoices and credit memos (items nested; taxes and payments as JSON), the invoices that
     new credit memos revert, and the contacts named on invoices. `start_date`/`end_date`
     bound the `processed_date_and_time` windows: with `end_date` set the run is a backfill
     and leaves the incremental cursors alone."""
