@@ -116,6 +116,22 @@ class Progress:
         self._stop.set()
 
 
+def with_dependents(source: Any, names: list[str]) -> list[str]:
+    """`names` closed over transformer edges. dlt runs the parent of a selected transformer
+    even when the parent is not selected, moving its cursor without loading its rows; and a
+    resource loaded without its transformers leaves them behind for good (its rows are seen).
+    So a transformer brings its parent, and a resource brings its transformers."""
+    parent_of = {name: r._pipe.parent.name for name, r in source.resources.items()   # dlt has no public accessor
+                 if r.is_transformer and r._pipe.parent is not None}
+    chosen = set(names)
+    while True:
+        grown = chosen | {parent_of[n] for n in chosen if n in parent_of} \
+            | {child for child, parent in parent_of.items() if parent in chosen}
+        if grown == chosen:
+            return [n for n in source.resources if n in chosen]
+        chosen = grown
+
+
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
                source_args: dict | None = None, pipeline_name: str | None = None,
                destination: Any = None) -> VendorResult:
@@ -138,7 +154,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                     pipeline.load()
             source = vendor.load().source(**(source_args or {}))
             if resources:
-                source = source.with_resources(*resources)
+                source = source.with_resources(*with_dependents(source, resources))
             t0 = time.monotonic()
             progress.phase = "extracting"
             with crash_point("extract"):

@@ -34,8 +34,9 @@ class Vendor:
 VENDORS: dict[str, Vendor] = {
     v.name: v for v in [
         Vendor("shirtigo", "sources.shirtigo"),
-        Vendor("infigo", "sources.infigo"),
         Vendor("yodify", "sources.yodify"),
+        Vendor("enfore", "sources.enfore"),
+        Vendor("infigo", "sources.infigo"),
     ]
 }
 

@@ -56,7 +56,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from aiohttp import web
 
-from ..base import DayByDay, VendorSim, Versioned
+from ..base import DayByDay, VendorSim
+from ..catalog import Versioned
 from ..people import Person
 from ..ratelimit import RollingWindowLimiter
 from ..rng import poisson, rng, unit

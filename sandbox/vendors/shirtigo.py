@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ..base import DayByDay, VendorSim, Versioned
+from ..base import DayByDay, VendorSim
+from ..catalog import Versioned, churn_day, initial_catalog
 from ..people import Person
 from ..rng import poisson, rng, unit
 from ..truth import TruthDocument, truth_payload
@@ -258,9 +259,7 @@ class ShirtigoSim(DayByDay, VendorSim):
 
     def seed_world(self, at: datetime) -> None:
         r = rng(self.seed, self.name, "catalog")
-        for _ in range(self.scale.products):
-            product = self._new_product(r, at + timedelta(minutes=r.randint(0, 600)))
-            self.w.products[product.id] = product
+        self.w.products.update((p.id, p) for p in initial_catalog(r, self.scale.products, at, self._new_product))
 
     def generate_day(self, day: date) -> None:
         r = rng(self.seed, self.name, "day", day.isoformat())
@@ -269,21 +268,12 @@ class ShirtigoSim(DayByDay, VendorSim):
         def at_random() -> datetime:
             return start + timedelta(seconds=r.randint(0, 86399))
 
-        # catalog churn: edits, hard deletions, new products
-        n_products = max(1, self.scale.products)
-        for product in list(self.w.products.values()):
-            if not product.visible(start):
-                continue
-            roll = r.random() / self.product_churn
-            if roll < 0.004:
-                product.deleted_at = at_random()
-            elif roll < 0.016:
-                when = at_random()
-                _, price, name = product.version(when)
-                product.versions.append((when, price + r.choice([-200, -100, 100, 200, 300]),
-                                         name if r.random() < 0.7 else f"{name} Edition"))
-        for _ in range(poisson(r, 0.004 * n_products)):
-            product = self._new_product(r, at_random())
+        # catalog churn: edits (price, sometimes the name), hard deletions, new products
+        for product in churn_day(
+                r, self.w.products.values(), start, rate=self.product_churn, delete_below=0.004,
+                edit_below=0.016, new_mean=0.004 * max(1, self.scale.products), new=self._new_product,
+                edit=lambda r, v: (v[1] + r.choice([-200, -100, 100, 200, 300]),
+                                   v[2] if r.random() < 0.7 else f"{v[2]} Edition")):
             self.w.products[product.id] = product
 
         # orders

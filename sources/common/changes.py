@@ -34,6 +34,14 @@ class ChangeFilter:
         self._seen[key] = (version, at.isoformat())
         return True
 
+    def forget_before(self, horizon: datetime) -> None:
+        """Drop records older than `horizon` now, rather than at the next run: after a long
+        first scan only the part the next run re-reads needs remembering."""
+        if self._seen is not None:
+            cut = horizon.isoformat()
+            for key in [k for k, (_, at) in self._seen.items() if at < cut]:
+                del self._seen[key]
+
 
 def snapshot_changed(state: dict, key: str, rows: list[dict]) -> bool:
     """True when a full snapshot differs from the one loaded last time (remembered as a hash

@@ -1,12 +1,5 @@
 -- The latest version of each Shirtigo product from the SCD2 history. A product whose latest
 -- version was retired (absent from a complete snapshot) is deleted at the vendor.
-with versions as (
-    select
-        *,
-        row_number() over (partition by id order by _dlt_valid_from desc) as version_rank,
-        min(_dlt_valid_from) over (partition by id)                         as first_seen_at
-    from {{ vendor_source('raw_shirtigo', 'products') }}
-)
 select
     id                              as product_id,
     coalesce(nullif(trim(custom_name), ''), name) as product_name,
@@ -20,7 +13,6 @@ select
     base_product_id,
     updated_at,
     first_seen_at,
-    _dlt_valid_to is not null       as is_deleted,
+    is_deleted,
     _dlt_valid_to                   as deleted_at
-from versions
-where version_rank = 1
+from {{ scd2_current('raw_shirtigo', 'products') }}

@@ -1,0 +1,278 @@
+"""enfore specifics: the org-token auth flow, the `{items, problems}` list envelope (problems
+fetched one by one from their `on_resource`), and payload -> row mapping (Money `{value,
+unit}` to exact decimals, RFC 3339 times to UTC, contacts named on invoices to rows)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Callable
+from urllib.parse import quote, urlparse
+
+import orjson
+
+from ..common.errors import VendorAuthError, VendorDataError, setting_help
+from ..common.http import VendorClient
+from ..common.paging import select
+from ..common.redact import redact, register_secret
+from ..common.timeutil import parse_utc
+from ..common.values import number_to_decimal
+from ..common.windows import Page
+from .settings import VENDOR
+
+log = logging.getLogger("vendorsync.enfore")
+
+ADDRESS_FIELDS = ("full_address", "recipient_name", "care_of", "street_name", "street_number", "additional",
+                  "city", "zip", "country_code")
+PARTY_FIELDS = (("individual", "individual_id"), ("individual_name", "individual_name"),
+                ("organization", "organization_id"), ("organization_name", "organization_name"))
+#: which list a problem's `on_resource` points into, from its path
+RESOURCE_PATH = re.compile(r"/org/[^/]+/(invoices|credit-memos|products)/([^/?#]+)/?$")
+
+
+# --- auth ----------------------------------------------------------------------------------
+def auth_url_for(base_url: str) -> str:
+    """`https://external.apis.enfore.com/erp` -> `https://external.apis.enfore.com/auth`."""
+    parsed = urlparse(base_url)
+    return f"{parsed.scheme}://{parsed.netloc}/auth"
+
+
+def token_fetcher(client: VendorClient, auth_url: str, org_id: str, app_name: str,
+                  app_secret: str) -> Callable[[], str]:
+    """The Login Flow: `GET <auth>/authorize/{org-id}` with Basic app credentials returns an
+    access token for that organisation. A refusal (403, never 401) is a settings problem."""
+    pair = f"{app_name}:{app_secret}"
+    register_secret(app_secret)
+    register_secret(pair)
+    basic = "Basic " + base64.b64encode(pair.encode()).decode()
+    url = f"{auth_url.rstrip('/')}/authorize/{quote(org_id, safe='')}"
+
+    def fetch() -> str:
+        response = client.request("GET", url, auth=False, headers={"Authorization": basic, "Accept": "*/*"},
+                                  allow_statuses=frozenset({401, 403}))
+        if response.status_code in (401, 403):
+            raise VendorAuthError(
+                VENDOR, f"enfore refused app {app_name!r} for organisation {org_id!r} "
+                f"(HTTP {response.status_code}: {_problem_text(response)}).",
+                hint=f"Check {setting_help('sources.enfore.app_name')}, "
+                     f"{setting_help('sources.enfore.app_secret')} and sources.enfore.org_id: "
+                     "enfore grants each app access per organisation.")
+        token = (response.parsed or {}).get("accessToken") if isinstance(response.parsed, dict) else None
+        if not token:
+            raise VendorDataError(VENDOR, f"GET {urlparse(url).path} answered without an accessToken.")
+        return str(token)
+
+    return fetch
+
+
+def _problem_text(response) -> str:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return redact(response.text[:200]) or "no details"
+    if not isinstance(body, dict):
+        return "no details"
+    return redact(" - ".join(str(body[k]) for k in ("title", "detail") if body.get(k))) or "no details"
+
+
+# --- lists ---------------------------------------------------------------------------------
+def rfc3339(at: datetime) -> str:
+    """UTC with milliseconds and `Z`, as the document's examples: 2017-07-21T17:32:28.123Z."""
+    at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+class Listing:
+    """One list endpoint of the organisation. A page's entries are its `items` plus its
+    `problems` (entries the server failed to render; both count toward `limit`). Each problem
+    names its record in `on_resource`; that record is fetched on its own, so a problem never
+    turns into a lost record or, in a snapshot, a false deletion."""
+
+    def __init__(self, client: VendorClient, org_id: str, kind: str, limit: int):
+        self.client = client
+        self.org_id = org_id
+        self.kind = kind                  # products | invoices | credit-memos
+        self.limit = limit
+        self.path = f"/org/{quote(org_id, safe='')}/{kind}"
+
+    def page(self, offset: int, **params: str) -> Page:
+        response = self.client.get(self.path, params={**params, "limit": self.limit, "offset": offset})
+        where = f"GET {self.path}"
+        items = select(VENDOR, response.parsed, "items", where)
+        problems = response.parsed.get("problems") or []
+        records = items + [r for r in (self.resolve(p) for p in problems) if r is not None]
+        return Page(records, len(items) + len(problems))
+
+    def window_page(self, start: datetime, end: datetime, offset: int) -> Page:
+        return self.page(offset, **{"from": rfc3339(start), "to": rfc3339(end)})
+
+    def get(self, record_id: str) -> dict | None:
+        """One record by id; None when the API does not know it (404)."""
+        response = self.client.get(f"{self.path}/{quote(record_id, safe='')}", allow_statuses=frozenset({404}))
+        return None if response.status_code == 404 else response.parsed
+
+    def resolve(self, problem: dict) -> dict | None:
+        on_resource = str((problem or {}).get("on_resource") or "")
+        match = RESOURCE_PATH.search(urlparse(on_resource).path)
+        text = " - ".join(str(problem.get(k)) for k in ("title", "detail") if problem.get(k)) or "no details"
+        if not match or match.group(1) != self.kind:
+            raise VendorDataError(VENDOR, f"GET {self.path} reported a problem that names no {self.kind} "
+                                          f"record ({text}); the list cannot be completed. Retry later.")
+        log.debug("%s: %s listed a problem (%s); fetching %s on its own", VENDOR, self.kind, text, match.group(2))
+        record = self.get(match.group(2))
+        if record is None and self.kind != "products":
+            raise VendorDataError(VENDOR, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and "
+                                          "cannot be fetched (404). Retry later; nothing was committed.")
+        return record            # a product gone since the listing is simply absent
+
+
+def processed_at(record: dict) -> datetime:
+    value = parse_utc(record.get("processed_date_and_time"))
+    if value is None:
+        raise VendorDataError(VENDOR, f"record {record.get('id')} has no processed_date_and_time.")
+    return value
+
+
+def version_of(record: dict) -> str:
+    """A digest of everything the API says about a record: voids change it."""
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+
+
+# --- rows ----------------------------------------------------------------------------------
+def money(value: object) -> tuple[Decimal | None, str | None]:
+    """`{"value": 2.521008, "unit": "EUR"}` -> (Decimal('2.521008'), 'EUR')."""
+    if not isinstance(value, dict):
+        return None, None
+    return number_to_decimal(value.get("value")), value.get("unit")
+
+
+def _amount(value: object) -> Decimal | None:
+    return money(value)[0]
+
+
+def _party(prefix: str, info: object) -> dict:
+    info = info if isinstance(info, dict) else {}
+    return {f"{prefix}_{column}": info.get(field) or None for field, column in PARTY_FIELDS}
+
+
+def _names(values: object, key: str | None = None) -> str | None:
+    """A list of codes (or of objects' `key`) as one comma-separated text."""
+    parts = [str(v.get(key) if key and isinstance(v, dict) else v) for v in values or []]
+    return ",".join(p for p in parts if p and p != "None") or None
+
+
+def item_row(index: int, item: dict) -> dict:
+    quantity, quantity_unit = money(item.get("quantity"))
+    standard = item.get("standard_price_and_unit") or {}
+    voids = item.get("void_information") or []
+    voided = [number_to_decimal((v.get("voided_quantity") or {}).get("value")) for v in voids]
+    voided_on = [parse_utc(v.get("voided_on")) for v in voids if v.get("voided_on")]
+    return {
+        "line_index": index,
+        "id": item.get("id"),
+        "type": item.get("type"),
+        "name": item.get("name"),
+        "product_id": item.get("product_id"),
+        "product_external_id": item.get("product_external_id"),
+        "quantity": quantity,
+        "quantity_unit": quantity_unit,
+        "gross_amount": _amount(item.get("gross_amount")),
+        "net_amount": _amount(item.get("net_amount")),
+        "undiscounted_gross_amount": _amount(item.get("undiscounted_gross_amount")),
+        "undiscounted_net_amount": _amount(item.get("undiscounted_net_amount")),
+        "unit_price": _amount(standard.get("price_per_unit")),
+        "currency": money(item.get("gross_amount"))[1],
+        "taxes": _names(item.get("taxes")),
+        "deposit_item_ids": _names([d for d in item.get("depending_items") or []
+                                    if (d or {}).get("dependency_type") == "DEPOSIT"], "depending_item_id"),
+        "voided_quantity": sum((v for v in voided if v is not None), Decimal(0)) if voids else None,
+        "voided_on": max(voided_on) if voided_on else None,
+        "void_reason": _names([v.get("void_reason") for v in voids], "name"),
+    }
+
+
+def document_row(doc: dict) -> dict:
+    """An invoice or credit memo (same shape; a credit memo adds `invoices` and `reasons`)."""
+    gross, currency = money(doc.get("total_gross_amount"))
+    items = [item_row(i, item) for i, item in enumerate(doc.get("items") or [])]
+    taxes = doc.get("tax_amounts") or []
+    processed = processed_at(doc)
+    voided_on = max((i["voided_on"] for i in items if i["voided_on"]), default=None)
+    address = doc.get("invoice_address") if isinstance(doc.get("invoice_address"), dict) else {}
+    row = {
+        "id": doc["id"],
+        "number": doc.get("number"),
+        "store_id": doc.get("store_id"),
+        "register_id": doc.get("register_id"),
+        "operator_id": doc.get("operator_id"),
+        "transaction_date_and_time": parse_utc(doc.get("transaction_date_and_time")),
+        "issued_date_and_time": parse_utc(doc.get("issued_date_and_time")),
+        "processed_date_and_time": processed,
+        "changed_at": max(processed, voided_on) if voided_on else processed,
+        "currency": currency,
+        "total_gross_amount": gross,
+        "total_net_amount": _amount(doc.get("total_net_amount")),
+        "total_tax_amount": sum((_amount(t.get("tax_amount")) or Decimal(0) for t in taxes), Decimal(0)),
+        **_party("customer", doc.get("customer_information")),
+        **_party("payer", doc.get("payer_information")),
+        **{f"address_{k}": address.get(k) for k in ADDRESS_FIELDS},
+        "void_reason": (doc.get("void_reason") or {}).get("name") if isinstance(doc.get("void_reason"), dict) else None,
+        "voided_on": voided_on,
+        "payment_methods": _names(doc.get("payments"), "method"),
+        "items": items,
+        "tax_amounts": taxes,                      # JSON as sent: tax code, taxed net, tax
+        "payments": doc.get("payments") or [],     # JSON as sent
+    }
+    if "invoices" in doc:
+        row["invoices"] = [str(i) for i in doc.get("invoices") or []]
+        row["reasons"] = _names(doc.get("reasons"))
+    return row
+
+
+def contact_rows(invoice: dict) -> list[dict]:
+    """Every contact an invoice names, once per role (customer, payer). The invoice address
+    belongs to the customer; a payer-only contact has no address."""
+    rows = []
+    for role in ("customer", "payer"):
+        for kind in ("individual", "organization"):
+            contact_id = invoice.get(f"{role}_{kind}_id")
+            if not contact_id:
+                continue
+            address = role == "customer"
+            rows.append({
+                "contact_id": contact_id, "role": role, "contact_type": kind,
+                "name": invoice.get(f"{role}_{kind}_name"),
+                "country_code": invoice.get("address_country_code") if address else None,
+                "zip": invoice.get("address_zip") if address else None,
+                "city": invoice.get("address_city") if address else None,
+                "last_invoice_at": invoice["transaction_date_and_time"],
+            })
+    return rows
+
+
+def product_row(p: dict) -> dict:
+    sales = p.get("sales_price_and_quantity") or {}
+    price, currency = money(sales.get("price"))
+    identifiers = p.get("product_identifiers") or []
+    return {
+        "id": p["id"],
+        "type": p.get("type"),
+        "name": p.get("name"),
+        "article_id": p.get("article_id"),
+        "external_id": p.get("external_id"),
+        "ean": next((i.get("value") for i in identifiers if i.get("type") in ("EAN", "GTIN")), None),
+        "price": price,
+        "currency": currency,
+        "price_is_gross": sales.get("price_is_gross"),
+        "take_away_price": _amount(sales.get("take_away_price")),
+        "tax_category": p.get("tax_category"),
+        "sales_category": p.get("sales_category"),
+        "brand": p.get("brand"),
+        "manufacturer": p.get("manufacturer"),
+        "extra_charge_type": p.get("extra_charge_type"),
+        "block_sales": p.get("block_sales"),
+        "variant_group_id": p.get("variant_group_id"),
+    }

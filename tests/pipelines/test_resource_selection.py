@@ -1,0 +1,27 @@
+"""`--resource` never loads part of a transformer edge: dlt would move a parent's cursor without
+loading its rows when only a transformer of it is selected."""
+from __future__ import annotations
+
+
+def test_selecting_a_transformer_loads_its_parent_too(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    for vendor, resource, parent, count_of in (("enfore", "customers", "invoices", lambda t: t["invoices"]["count"]),
+                                               ("shirtigo", "customers", "orders", lambda t: t["orders"]["count"])):
+        proc = project.cli("sync", "--vendor", vendor, "--resource", resource, "--no-transform")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        truth = sandbox_tiny.control.truth(vendor)
+        assert project.scalar(f"select count(*) from raw_{vendor}.{parent}") == count_of(truth)
+        assert project.scalar(f"select count(*) from raw_{vendor}.{resource}") > 0
+    tables = {r[0] for r in project.query("select table_name from information_schema.tables "
+                                          "where table_schema = 'raw_enfore'")}
+    assert "credit_memos" not in tables and "products" not in tables     # nothing else came along
+
+
+def test_selecting_credit_memos_brings_the_voided_invoices_fetch(project, sandbox_tiny):
+    project.point_at(sandbox_tiny)
+    proc = project.cli("sync", "--vendor", "enfore", "--resource", "credit_memos", "--no-transform")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    truth = sandbox_tiny.control.truth("enfore")
+    # invoices were not scanned in this run, so every invoice a credit memo reverts is fetched
+    loaded = {r[0] for r in project.query("select id from raw_enfore.invoices where voided_on is not null")}
+    assert loaded == set(truth["credit_memos"]["invoice_of"].values()) and loaded
