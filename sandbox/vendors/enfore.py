@@ -695,7 +695,7 @@ class EnforeSim(DayByDay, VendorSim):
         """`{items, problems}`: an entry that fails to render is reported as a problem."""
         items, problems = [], []
         now = self.now()
-        for record in entries:
+        for record in self.page_items(request, entries):
             seen = self._listed[record.id] = self._listed.get(record.id, 0) + 1
             if self.problem_rate and unit(self.seed, "problem", record.id, seen) < self.problem_rate:
                 problems.append({"type": PROBLEM_BASE + "item-unavailable", "title": "Item could not be loaded",

@@ -698,7 +698,8 @@ class InfigoSim(DayByDay, VendorSim):
         items = [p for p in sorted(self.w.products.values(), key=lambda p: p.id) if p.visible(now)
                  and (category is None or p.base[5] == category)
                  and (published is None or p.version(now)[2] == published)]
-        return self.json([self.product_json(p, now) for p in self._page(items, max(0, page_index), per_page)])
+        page = self.page_items(request, self._page(items, max(0, page_index), per_page))
+        return self.json([self.product_json(p, now) for p in page])
 
     def get_product(self, request: web.Request, product_id: str) -> web.Response:
         p = self.w.products.get(int(product_id)) if product_id.isdigit() else None
@@ -760,7 +761,7 @@ class InfigoSim(DayByDay, VendorSim):
             chosen.reverse()
         total = len(chosen)
         pages = 1 if per_page <= 0 else max(1, -(-total // per_page))
-        page = self._page(chosen, max(0, page_index), per_page)
+        page = self.page_items(request, self._page(chosen, max(0, page_index), per_page))
         return self.json({"Data": [self.customer_json(c, now) for c in page],
                           "PerPage": per_page if per_page > 0 else total, "PageIndex": page_index,
                           "TotalCount": total, "TotalPages": pages})

@@ -885,7 +885,7 @@ class YodifySim(DayByDay, VendorSim):
 
     def _respond_list(self, request: web.Request, name: str, items: list, render, q: "Query") -> web.Response:
         now = self.now()
-        chunk = items[(q.page - 1) * q.limit: q.page * q.limit]
+        chunk = self.page_items(request, items[(q.page - 1) * q.limit: q.page * q.limit])
         data = [render(x, now, q.expand) for x in chunk]
         if name in BARE_LISTS and not self.envelope_everywhere:
             return self.json(data)

@@ -16,7 +16,7 @@ import orjson
 
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.http import VendorClient
-from ..common.paging import select
+from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
 from ..common.values import number_to_decimal
@@ -99,6 +99,16 @@ class Listing:
         self.path = f"/org/{quote(org_id, safe='')}/{kind}"
 
     def page(self, offset: int, **params: str) -> Page:
+        """One page; an empty one is asked for again before it is believed (a glitch that
+        empties a page must not end a listing or a window: there is no total to check)."""
+        page = self._page(offset, **params)
+        for _ in range(EMPTY_PAGE_CONFIRMATIONS):
+            if page.consumed:
+                break
+            page = self._page(offset, **params)
+        return page
+
+    def _page(self, offset: int, **params: str) -> Page:
         response = self.client.get(self.path, params={**params, "limit": self.limit, "offset": offset})
         where = f"GET {self.path}"
         items = select(VENDOR, response.parsed, "items", where)

@@ -146,6 +146,7 @@ def source(
             rows = [product_row(p, store_currency)
                     for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
                                         page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
+                                        page_size_of=lambda _: page_size, total_items_of=lambda _: len(ids),
                                         data_selector=None, workers=workers)
                     for p in page]
             if sorted(r["id"] for r in rows) == sorted(ids):

@@ -10,7 +10,7 @@ import orjson
 
 from ..common.errors import VendorAuthError, VendorDataError
 from ..common.http import VendorClient
-from ..common.paging import fan_out_until_short, ordered_map, select
+from ..common.paging import fan_out_until_short, full_page, ordered_map, select
 from ..common.timeutil import parse_utc
 from ..common.values import number_to_decimal
 from .settings import OPEN_STATUSES, VENDOR
@@ -61,15 +61,33 @@ class Listing:
     def __iter__(self) -> Iterator[list]:
         first = self._get(1)
         page = self._data(first)
+        if isinstance(first, dict) and first.get("has_more") and len(page) < self.page_size:
+            page = full_page(self.client, lambda n: self._data(self._get(n)), 1, self.page_size,
+                             f"GET {self.path}")
         yield page
         if isinstance(first, dict):
             self.total = int(first.get("total_items") or 0)
             if not first.get("has_more"):
                 return
             last = max(2, -(-self.total // self.page_size))
-            body: object = first
-            for body in ordered_map(self._get, range(2, last + 1), self.workers):
-                yield self._data(body)
+
+            rest = self.total - (last - 1) * self.page_size      # what the last page must hold
+
+            def fetch(number: int) -> tuple[list, object]:
+                """Pages must hold what total_items says: a short one is a hole, re-fetched."""
+                if number < last:
+                    return full_page(self.client, lambda n: self._data(self._get(n)), number,
+                                     self.page_size, f"GET {self.path}"), None
+                body = self._get(number)
+                data = self._data(body)
+                if len(data) < rest:
+                    data = full_page(self.client, lambda n: self._data(self._get(n)), number, rest,
+                                     f"GET {self.path}")
+                return data, body
+
+            body: object = None
+            for data, body in ordered_map(fetch, range(2, last + 1), self.workers):
+                yield data
             number = last
             while isinstance(body, dict) and body.get("has_more"):    # grew while paging
                 number += 1
