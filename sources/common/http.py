@@ -139,8 +139,9 @@ class Auth:
     def headers(self) -> dict[str, str]:
         return {}
 
-    def refresh(self) -> bool:
-        """Renew expired credentials; True when the refused request is worth one more try."""
+    def refresh(self, refused: dict[str, str]) -> bool:
+        """Renew expired credentials after the vendor refused `refused` (the headers that were
+        sent); True when the refused request is worth another try."""
         return False
 
 
@@ -159,7 +160,9 @@ def bearer(token: str, setting: str) -> StaticHeaderAuth:
 
 
 class TokenAuth(Auth):
-    """A bearer token obtained from a token endpoint, fetched lazily, renewed once on refusal."""
+    """A bearer token obtained from a token endpoint, fetched lazily, renewed on refusal. With
+    many threads, only the first to see a refused token fetches a new one; the others retry
+    with the token it got."""
 
     def __init__(self, fetch_token: Callable[[], str], setting: str):
         self._fetch = fetch_token
@@ -174,9 +177,10 @@ class TokenAuth(Auth):
                 register_secret(self._token)
             return {"Authorization": f"Bearer {self._token}"}
 
-    def refresh(self) -> bool:
+    def refresh(self, refused: dict[str, str]) -> bool:
         with self._lock:
-            self._token = None
+            if refused.get("Authorization") == f"Bearer {self._token}":
+                self._token = None
         return True
 
 
@@ -233,7 +237,7 @@ class VendorClient:
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
         where = f"{method} {urlparse(url).path}"
-        refreshed = False
+        refreshes = 0                      # token renewals for this request
         last_problem = ""
         policy = self.policy
         attempt = 0                       # failed tries so far (throttling not counted)
@@ -289,8 +293,8 @@ class VendorClient:
                 time.sleep(policy.backoff(attempt))
                 continue
             if status in AUTH_STATUSES:
-                if auth and not refreshed and self.auth.refresh():
-                    refreshed = True
+                if auth and refreshes < 2 and self.auth.refresh(send_headers):
+                    refreshes += 1
                     continue
                 raise VendorAuthError(
                     self.vendor, f"the API refused the credentials (HTTP {status} on {where}).",
