@@ -359,7 +359,7 @@ class YodifySim(DayByDay, VendorSim):
         #: served with `configure(schema_drift=True)`: see `_drift_order` and `sku_json`
         self.order_drift = SchemaDrift(self.seed, "yodify/orders",
                                        {"items_object": 0.08, "string_number": 0.12, "unknown_status": 0.06})
-        self.sku_drift = SchemaDrift(self.seed, "yodify/skus", {"sku_string_number": 0.25})
+        self.sku_drift = SchemaDrift(self.seed, "yodify/skus", {"sku_price_object": 0.1, "sku_string_number": 0.25})
 
     def _next(self, kind: str) -> int:
         self._seq[kind] += 1
@@ -738,8 +738,11 @@ class YodifySim(DayByDay, VendorSim):
             "created_on": stamp(s.created_on), "modified_on": stamp(v.at), "login_for_pricing_message": None,
             "in_stock_message": None, "out_of_stock_message": None, "request_quote": False,
         }
-        if self.sku_drift.kind(str(s.id)) == "sku_string_number":   # doubles sent as strings
+        drift = self.sku_drift.kind(str(s.id))
+        if drift == "sku_string_number":        # doubles sent as strings (readable)
             data["list_price"], data["inventory"] = f"{data['list_price']:.2f}", str(data["inventory"])
+        elif drift == "sku_price_object":       # a price object where the double was (unreadable)
+            data["list_price"] = {"amount": data["list_price"], "currency": STORE_CURRENCY}
         return data
 
     @staticmethod

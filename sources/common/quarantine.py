@@ -34,6 +34,7 @@ from .timeutil import parse_utc
 TABLE = "quarantine"
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, ArithmeticError)
 COLUMNS = ("resource", "record_key", "reason", "payload", "quarantined_at", "released")
+_COLUMN_SET = frozenset(COLUMNS)
 _HINTS = dlt.mark.make_hints(
     table_name=TABLE, write_disposition="merge", primary_key=["resource", "record_key"],
     columns=columns(resource=TEXT, record_key=TEXT, reason=TEXT, payload=JSON, quarantined_at=UTC_TS,
@@ -50,17 +51,28 @@ def require(value, what: str):
     return value
 
 
+def described(value: object) -> str:
+    """A value as a quarantine reason names it: its JSON type, and its text when short."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    kind = "a string" if isinstance(value, str) else "a number" if isinstance(value, (int, float)) else \
+        type(value).__name__
+    return f"{kind} {str(value)[:40]!r}"
+
+
 def decimal_of(value: object, what: str) -> Decimal | None:
     """A documented number as an exact decimal. A number sent as a string is read when it is
     a plain number ("12.50"); anything else ("12,50", "12.50 EUR", an object) is unreadable:
     guessing would load a wrong amount."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise Unreadable(f"{what}: expected a number, got a boolean")
     if isinstance(value, float):
         return Decimal(repr(value))
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, str):
         try:
@@ -70,13 +82,13 @@ def decimal_of(value: object, what: str) -> Decimal | None:
         if number is not None and number.is_finite():
             return number
         raise Unreadable(f"{what}: {value[:40]!r} is not a number")
-    raise Unreadable(f"{what}: expected a number, got {type(value).__name__}")
+    raise Unreadable(f"{what}: expected a number, got {described(value)}")
 
 
 def utc_of(value: object, what: str) -> datetime | None:
     """A documented date-time string as aware UTC (see `timeutil.parse_utc`)."""
     if value is not None and not isinstance(value, str):
-        raise Unreadable(f"{what}: expected a date-time string, got {type(value).__name__}")
+        raise Unreadable(f"{what}: expected a date-time string, got {described(value)}")
     try:
         return parse_utc(value)
     except ValueError:
@@ -88,7 +100,7 @@ def list_of(value: object, what: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Unreadable(f"{what}: expected an array, got {type(value).__name__} {str(value)[:40]!r}")
+        raise Unreadable(f"{what}: expected an array, got {described(value)}")
     return value
 
 
@@ -97,7 +109,7 @@ def object_of(value: object, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Unreadable(f"{what}: expected an object, got {type(value).__name__} {str(value)[:40]!r}")
+        raise Unreadable(f"{what}: expected an object, got {described(value)}")
     return value
 
 
@@ -184,7 +196,7 @@ def split_readable(records: Iterable[dict], mapper: Callable[[dict], dict], *, r
 
 def readable_rows(items: list[dict]) -> list[dict]:
     """The rows of a parent resource's item, without the quarantine rows it also yields."""
-    return [r for r in items if not r.keys() <= set(COLUMNS)]
+    return [r for r in items if not ("record_key" in r and r.keys() <= _COLUMN_SET)]
 
 
 def retire_absent_except(keys: Iterable, column: str = "id") -> dict:

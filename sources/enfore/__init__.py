@@ -189,14 +189,17 @@ def source(
             raise VendorDataError(VENDOR, f"GET /{kind}: {exc}, past the offset ceiling; raise "
                                           "sources.enfore.max_offset if the API allows deeper offsets.") from None
         changes.forget_before(latest - timedelta(seconds=lookback_s))   # the next run starts there
-        yield from refetch_quarantined(quarantine, listing, [k for k in quarantine.pending if k not in scanned],
-                                       on_row)
+        due = [k for k in quarantine.pending if k not in scanned]
+        if due:
+            cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
+            yield from refetch_quarantined(quarantine, listing, due, on_row)
         yield from quarantine.flush()       # after the rows: the cursor has a lag
 
     def refetch_quarantined(quarantine: Quarantine, listing: Listing, ids: list[str],
                             on_row: Callable[[dict], None] | None) -> Iterator[list]:
         """Quarantined records outside the windows this run scanned, fetched by id: once enfore
-        serves them readable they load and leave the quarantine."""
+        serves them readable they load and leave the quarantine. Their processed time is behind
+        the cursor: the caller has switched its filter off (`Incremental.advance`)."""
         fetched = list(zip(ids, ordered_map(listing.get, ids, workers)))
         quarantine.forget(i for i, record in fetched if record is None)       # gone at enfore (404)
         rows = quarantine.read([r for _, r in fetched if r is not None], document_row, record_id)

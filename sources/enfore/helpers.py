@@ -18,7 +18,7 @@ import orjson
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.http import VendorClient
 from ..common.paging import select
-from ..common.quarantine import Unreadable, decimal_of, list_of, object_of, require, unknown_fields, utc_of
+from ..common.quarantine import Unreadable, decimal_of, described, list_of, object_of, require, unknown_fields, utc_of
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
 from ..common.windows import Page
@@ -165,7 +165,7 @@ def money(value: object, what: str = "amount") -> tuple[Decimal | None, str | No
         return decimal_of(value.get("value"), f"{what}.value"), value.get("unit")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return decimal_of(value, what), None
-    raise Unreadable(f"{what}: expected a Money object {{value, unit}}, got {type(value).__name__} {str(value)[:40]!r}")
+    raise Unreadable(f"{what}: expected a Money object {{value, unit}}, got {described(value)}")
 
 
 def _amount(value: object, what: str = "amount") -> Decimal | None:

@@ -61,7 +61,7 @@ where they disagree); the sandbox serves the same readings:
   `id` or `ordered_date`. A quarantined order is re-fetched by id on every sync (SinceId has
   passed it) and loads, leaving the quarantine, once Yodify serves it readable. A quarantined
   product, account or user keeps its last loaded version (it is not retired) until it reads;
-  a quarantined SKU loads again once it reads and its `modified_on` is not behind the cursor.
+  a quarantined SKU loads once it reads (the whole SKU list is read on every sync).
 """
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ def source(
                 rows.append(row)
         yield rows
 
-    def snapshot_rows(table: str, records: list[dict], to_row: Callable[[dict], dict], column: str = "id") -> Iterator:
+    def snapshot_rows(table: str, records: list[dict], to_row: Callable[[dict], dict]) -> Iterator:
         """A snapshot's rows and its quarantine: a record that cannot be read is not
         retired (it is not deleted, just unreadable), and comes back once it reads."""
         quarantine = Quarantine(table, dlt.current.source_state())
@@ -220,7 +220,7 @@ def source(
                         VENDOR)
             yield quarantined
         if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column))
+            yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys))
 
     @dlt.resource(write_disposition=SCD2, primary_key="id", columns=columns(created_on=UTC_TS, brand_name=TEXT))
     def products() -> Iterator[list]:
@@ -241,11 +241,15 @@ def source(
                                      modified_on=UTC_TS, sale_start_date=UTC_TS, sale_end_date=UTC_TS))
     def skus(records: list, modified_on=dlt.sources.incremental("modified_on", range_start="closed",
                                                                 on_cursor_value_missing="include")) -> Iterator[list]:
-        """SKUs whose `modified_on` moved since the last sync (the filter is client-side). A
-        quarantined SKU loads again once it reads and its `modified_on` is not behind the
-        cursor: at its next edit, if the vendor's fix did not touch the stamp."""
-        rows, quarantined = Quarantine("skus", dlt.current.source_state()).split(records, sku_row, record_id)
+        """SKUs whose `modified_on` moved since the last sync (the filter is client-side), and
+        the SKUs quarantined earlier that read now (a fix need not move `modified_on`)."""
+        quarantine = Quarantine("skus", dlt.current.source_state())
+        rows, quarantined = quarantine.split(records, sku_row, record_id)
         yield from filter(None, (quarantined, rows))
+        released = [r for r in rows if str(r["id"]) in quarantine.released]
+        if released:                # behind the cursor, maybe: loaded unfiltered
+            modified_on.advance(None)
+            yield released
 
     @dlt.transformer(data_from=sku_listing, write_disposition=SCD2, primary_key="id")
     def sku_ids(records: list) -> Iterator[list]:
