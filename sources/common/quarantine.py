@@ -21,6 +21,7 @@ item's quarantine table hints).
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Iterator
@@ -28,8 +29,11 @@ from typing import Callable, Iterable, Iterator
 import dlt
 from dlt.extract.exceptions import CurrentSourceNotAvailable
 
+from .changes import snapshot_changed
 from .hints import BOOL, JSON, TEXT, UTC_TS, columns
 from .timeutil import parse_utc
+
+log = logging.getLogger("vendorsync.quarantine")
 
 TABLE = "quarantine"
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, ArithmeticError)
@@ -199,12 +203,28 @@ def readable_rows(items: list[dict]) -> list[dict]:
     return [r for r in items if not ("record_key" in r and r.keys() <= _COLUMN_SET)]
 
 
+def snapshot_items(resource: str, records: list[dict], mapper: Callable[[dict], dict],
+                   key_of: Callable[[dict], object], column: str = "id") -> Iterator:
+    """A complete listing as the items of an SCD2 snapshot resource: its quarantine, then its
+    rows (if they changed since the last load) with hints that do not retire the quarantined
+    records: one that cannot be read is not a deleted one, it keeps its last loaded version."""
+    quarantine = Quarantine(resource, dlt.current.source_state())
+    rows, quarantined = quarantine.split(records, mapper, key_of)
+    if quarantined:
+        if quarantine.keys:
+            log.warning("%d %s record(s) could not be read (see the quarantine table); the rest of the "
+                        "snapshot loads, those keep their last loaded version", len(quarantine.keys), resource)
+        yield quarantined
+    if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
+        yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column))
+
+
 def retire_absent_except(keys: Iterable, column: str = "id") -> dict:
     """Hints for an SCD2 snapshot loaded without its quarantined records: rows whose `column`
-    is one of `keys` are not retired (dlt's `destination_scope`), since a record that could
-    not be read is not a deleted one. Give them on every load of the snapshot: dlt keeps the
-    last scope in the schema."""
-    literals = sorted({"'" + str(k).replace("'", "''") + "'" for k in keys if k is not None})
+    is one of `keys` are not retired (dlt's `destination_scope`). Give them on every load of
+    the snapshot: dlt keeps the last scope in the schema."""
+    literals = sorted({"'" + str(k).replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
+                       for k in keys if k is not None})
     scope = f"{{table}}.{column} NOT IN ({', '.join(literals)})" if literals else "1 = 1"
     return dlt.mark.make_hints(write_disposition={"disposition": "merge", "strategy": "scd2",
                                                   "destination_scope": scope})

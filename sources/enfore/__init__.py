@@ -62,12 +62,12 @@ from typing import Callable, Iterator, Optional
 
 import dlt
 
-from ..common.changes import ChangeFilter, snapshot_changed
+from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import Auth, RetryPolicy, TokenAuth, VendorClient
 from ..common.paging import ordered_map
-from ..common.quarantine import Quarantine, readable_rows, retire_absent_except
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from ..common.windows import WindowTooDense, scan_range
 from . import settings as S
@@ -229,12 +229,7 @@ def source(
             offset += page.consumed
             if page.consumed < product_page_size:
                 break
-        quarantine = Quarantine("products", dlt.current.source_state())
-        rows, quarantined = quarantine.split([records[k] for k in sorted(records)], product_row, record_id)
-        if quarantined:      # not retired: an unreadable product keeps its last loaded version
-            yield quarantined
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys))
+        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id)
 
     def processed_cursor() -> dlt.sources.incremental:
         """Both document lists: processed time from `start_date` (to `end_date` in a backfill),

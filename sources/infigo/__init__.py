@@ -56,12 +56,12 @@ from urllib.parse import quote
 
 import dlt
 
-from ..common.changes import ChangeFilter, snapshot_changed
+from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RateBudget, RetryPolicy, VendorClient
 from ..common.paging import fan_out, ordered_map, select
-from ..common.quarantine import Quarantine, readable_rows, retire_absent_except
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import parse_utc, window_bounds
 from . import settings as S
 from .helpers import (CUSTOMER_JSON, CUSTOMER_TIMES, LINE_JSON, LINE_MONEY, LINE_TIMES, ORDER_JSON,
@@ -169,12 +169,7 @@ def source(
         else:
             raise VendorDataError(VENDOR, "the product pages and GET /catalog/product disagreed three times "
                                           "(the catalog is changing while it is read); retry the sync later.")
-        products_quarantine = quarantine("products")
-        rows, quarantined = products_quarantine.split(records, lambda p: product_row(p, store_currency), _record_id)
-        if quarantined:
-            yield quarantined
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield dlt.mark.with_hints(rows, retire_absent_except(products_quarantine.keys))
+        yield from snapshot_items("products", records, lambda p: product_row(p, store_currency), _record_id)
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=_hints(times=CUSTOMER_TIMES, json=CUSTOMER_JSON, changed_at=UTC_TS,

@@ -66,7 +66,7 @@ where they disagree); the sandbox serves the same readings:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 from urllib.parse import urljoin
 
 import dlt
@@ -75,7 +75,7 @@ from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
-from ..common.quarantine import Quarantine, readable_rows, retire_absent_except
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
 from . import settings as S
@@ -209,25 +209,12 @@ def source(
                 rows.append(row)
         yield rows
 
-    def snapshot_rows(table: str, records: list[dict], to_row: Callable[[dict], dict]) -> Iterator:
-        """A snapshot's rows and its quarantine: a record that cannot be read is not
-        retired (it is not deleted, just unreadable), and comes back once it reads."""
-        quarantine = Quarantine(table, dlt.current.source_state())
-        rows, quarantined = quarantine.split(records, to_row, record_id)
-        if quarantined:
-            log.warning("%s: %d %s record(s) could not be read (see raw_%s.quarantine); the rest of the "
-                        "snapshot loads, those keep their last loaded version", VENDOR, len(quarantine.keys), table,
-                        VENDOR)
-            yield quarantined
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys))
-
     @dlt.resource(write_disposition=SCD2, primary_key="id", columns=columns(created_on=UTC_TS, brand_name=TEXT))
     def products() -> Iterator[list]:
         """Full snapshot each run (no modified stamp on a product); deletions retire rows."""
         records = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)))
         if records is not None:
-            yield from snapshot_rows("products", records, product_row)
+            yield from snapshot_items("products", records, product_row, record_id)
 
     @dlt.resource(selected=False)
     def sku_listing() -> Iterator[list]:
@@ -269,14 +256,14 @@ def source(
     @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key="id",
                      columns=columns(created_on=UTC_TS, custom_payment_terms=TEXT, street2=TEXT, state_code=TEXT))
     def accounts(listed: list) -> Iterator[list]:
-        yield from snapshot_rows("accounts", listed, account_row)
+        yield from snapshot_items("accounts", listed, account_row, record_id)
 
     @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key="id",
                      columns=columns(id=TEXT, created_on=UTC_TS, salutation=TEXT))
     def account_users(listed: list) -> Iterator[list]:
         account_of = {id(u): a.get("id") for a in listed for u in a.get("user_accounts") or []}
-        yield from snapshot_rows("account_users", [u for a in listed for u in a.get("user_accounts") or []],
-                                 lambda u: account_user_row(u, account_of[id(u)]))
+        yield from snapshot_items("account_users", [u for a in listed for u in a.get("user_accounts") or []],
+                                  lambda u: account_user_row(u, account_of[id(u)]), record_id)
 
     return products, orders, customers, sku_listing, skus, sku_ids, account_listing, accounts, account_users
 
