@@ -22,7 +22,7 @@ where they disagree); the sandbox serves the same readings:
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Iterator, Optional
 
 import dlt
