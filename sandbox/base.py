@@ -148,6 +148,10 @@ class VendorRuntime:
     advance_world: Callable[[float], None] | None = None
     first_request_at: float | None = None    # wall-clock seconds (time.time()), for rates
     last_request_at: float | None = None
+    #: opt-in (control API `PUT /request-log`): every request as (method, path and query,
+    #: Authorization header, body of a non-GET), so a benchmark can replay exactly the
+    #: requests a sync made with a bare client (the fetch-only floor)
+    request_log: list | None = None
 
     def stats(self) -> dict:
         return {"requests": self.requests, "statuses": dict(self.statuses),
@@ -165,6 +169,14 @@ class VendorRuntime:
         self.first_request_at = self.last_request_at = None
         self.statuses.clear()
         self.faults.injected.clear()
+        if self.request_log is not None:
+            self.request_log.clear()
+
+    async def log_request(self, request: web.Request) -> None:
+        if self.request_log is not None:
+            body = (await request.read()).decode("utf-8", "replace") if request.method != "GET" else None
+            self.request_log.append((request.method, request.path_qs, request.headers.get("Authorization"),
+                                     request.headers.get("Content-Type") if body else None, body))
 
 
 def build_app(runtime: VendorRuntime) -> web.Application:
@@ -199,6 +211,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
     async def frame(request: web.Request, handler: Handler) -> web.StreamResponse:
         sim = runtime.sim
         runtime.count_request()
+        await runtime.log_request(request)
         plan = runtime.faults
         key = request.path_qs
         delay = plan.latency_s(request.method, key)
