@@ -9,6 +9,7 @@ and the setting to fix, with no secret in it. Paging still uses dlt's paginators
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import random
 import threading
@@ -129,6 +130,22 @@ class RateBudget:
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+_budgets: dict[tuple, RateBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def shared_budget(vendor: str, credential: str, limit: int, window_s: float, margin_s: float = 0.05) -> RateBudget:
+    """The one `RateBudget` of a vendor credential in this process. A vendor's limit is per
+    credential, so every run using it at the same time (the chunks of a backfill with several
+    workers, each its own source) must take its requests from the same budget."""
+    key = (vendor, hashlib.sha256(credential.encode()).hexdigest(), limit, window_s, margin_s)
+    with _budgets_lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = RateBudget(limit, window_s, margin_s)
+        return budget
 
 
 class Auth:
