@@ -29,6 +29,7 @@ not plain pages (quarantine rows, items naming their own table, Arrow tables) pa
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from decimal import Decimal
@@ -47,6 +48,8 @@ from dlt.extract.items import DataItemWithMeta, TableNameMeta
 from dlt.extract.items_transform import ItemTransform
 
 ROOT_KEY = "_dlt_root_key"
+#: rows per converted batch (see `ArrowPages._drain`)
+BATCH_ROWS = 2000
 _CAPS = DestinationCapabilitiesContext.generic_capabilities("parquet")
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
                       OverflowError)
@@ -89,8 +92,6 @@ def load_as_arrow(source: Any, stored_schema: Any = None) -> Any:
     `stored_schema` is the pipeline's schema of earlier loads (None on a first load)."""
     # dlt adds `_dlt_load_id` to Arrow tables only when asked (staging models read it)
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-    parents = {r._pipe.parent.name for r in source.resources.values()  # dlt has no public accessor
-               if r.is_transformer and r._pipe.parent is not None}
     naming = source.schema.naming
     converted = set()
     for name, resource in source.selected_resources.items():
@@ -104,10 +105,9 @@ def load_as_arrow(source: Any, stored_schema: Any = None) -> Any:
             nesting = source.max_table_nesting
         nested = {t["name"]: t.get("columns") or {} for t in resource.compute_nested_table_schemas(table, naming)}
         resource.apply_hints(nested_hints={})     # else dlt declares those tables nested
-        resource.add_step(ArrowPages(resource, nested, 1000 if nesting is None else int(nesting),
-                                     feeds_transformers=name in parents))
+        resource.add_step(ArrowPages(resource, nested, 1000 if nesting is None else int(nesting)))
         converted.add(name)
-    for resource in source.resources.values():
+    for resource in source.resources.values():    # dlt has no public accessor of a parent
         if resource.is_transformer and resource._pipe.parent is not None \
                 and resource._pipe.parent.name in converted:
             resource.add_step(rows_of_converted_pages, insert_at=0)
@@ -151,7 +151,7 @@ class ArrowPages(ItemTransform):
 
     placement_affinity = 1.5
 
-    def __init__(self, resource: Any, nested_hints: dict[str, dict], max_nesting: int, feeds_transformers: bool):
+    def __init__(self, resource: Any, nested_hints: dict[str, dict], max_nesting: int):
         super().__init__(lambda item: item)     # the step is `__call__`; the base wants a function
         schema = resource.compute_table_schema()
         self.resource = resource
@@ -159,27 +159,67 @@ class ArrowPages(ItemTransform):
         self.hints: dict[str, dict] = {**nested_hints, self.table: schema.get("columns") or {}}
         self.max_nesting = max_nesting
         self.primary_key = [c for c, s in self.hints[self.table].items() if s.get("primary_key")]
-        self.feeds_transformers = feeds_transformers
         self.declared: set[str] = set()
         self.mode: str | None = None            # "arrow" or "dicts", decided on the first page
         self.names: dict[str, str] = {}         # key -> normalized column name
+        self.pending: list[list[dict]] = []     # pages not converted yet
+        self.pending_rows = 0
+        self.draining = False
 
-    def __call__(self, item: Any, meta: Any = None) -> Iterator[Any]:
+    def bind(self, pipe: Any) -> "ArrowPages":
+        """dlt binds steps to the pipe being extracted (as its own `add_limit` step does): the
+        generator at the head of that pipe (of its parent, for a transformer) tells when no
+        more pages will come."""
+        while pipe.parent is not None:
+            pipe = pipe.parent
+        self.head = pipe
+        return self
+
+    def __call__(self, item: Any, meta: Any = None) -> Iterator[Any] | None:
         if isinstance(meta, (HintsMeta, TableNameMeta)) or not _is_page(item) or not item:
-            yield item if meta is None or isinstance(meta, _Rows) else DataItemWithMeta(meta, item)
-            return
-        rows = [item] if isinstance(item, dict) else item
-        schema = dlt.current.source_schema()
+            return iter([item if meta is None or isinstance(meta, _Rows) else DataItemWithMeta(meta, item)])
         if self.mode is None:
+            self.schema = dlt.current.source_schema()
             # the destination may hold nested tables this pipeline's local schema did not know
             # (restored on the first extract): those keep the dict way
-            self.mode = "dicts" if _has_nested_tables(schema, self.table) else "arrow"
+            self.mode = "dicts" if _has_nested_tables(self.schema, self.table) else "arrow"
         if self.mode == "dicts":
-            yield item
-            return
-        for name, table in Converter(schema, self).convert(rows):
+            return iter([item])
+        rows = [item] if isinstance(item, dict) else item
+        self.pending.append(rows)
+        self.pending_rows += len(rows)
+        if self.draining:
+            return None                          # the drain already running takes them
+        self.draining = True
+        return self._drain()
+
+    def _drain(self) -> Iterator[Any]:
+        """Pages are loaded in batches of `BATCH_ROWS`: dlt's cost is per Arrow table (it
+        computes and merges the table's schema for each), so a table per page of 50 would cost
+        more than the normalizer saves. dlt polls this generator between items (None = nothing
+        yet); the last batch goes once the pipe's head generator is exhausted."""
+        try:
+            while True:
+                done = self._head_done()
+                if self.pending_rows >= BATCH_ROWS or (done and self.pending_rows):
+                    yield from self._flush()
+                elif done:
+                    return
+                else:
+                    yield None
+        finally:
+            self.draining = False
+
+    def _head_done(self) -> bool:
+        gen = getattr(self, "head", None) and self.head.gen
+        return not inspect.isgenerator(gen) or inspect.getgeneratorstate(gen) == inspect.GEN_CLOSED
+
+    def _flush(self) -> Iterator[Any]:
+        rows = [row for page in self.pending for row in page]
+        self.pending, self.pending_rows = [], 0
+        for name, table in Converter(self.schema, self).convert(rows):
             if name == self.table:
-                yield DataItemWithMeta(_Rows(rows), table) if self.feeds_transformers else table
+                yield DataItemWithMeta(_Rows(rows), table)
             else:
                 if name not in self.declared:
                     self.declare(name)

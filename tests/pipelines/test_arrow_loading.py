@@ -56,7 +56,9 @@ def test_arrow_pages_load_the_tables_the_normalizer_loads(project, fresh_sandbox
             result = run_vendor(VENDORS[vendor], paths, arrow=way == "arrow")
             assert result.ok, result.error
             loaded[way] = result.tables
-        assert loaded["arrow"] == loaded["dicts"], round_
+        # the same tables got rows (their counts may differ: a transformer that dedups per call,
+        # e.g. customers from orders, sees a batch of pages at once)
+        assert set(loaded["arrow"]) == set(loaded["dicts"]), round_
     assert any("__" in t for t in loaded["arrow"]) or vendor == "infigo", "the scenario needs nested lists"
 
     dataset = VENDORS[vendor].dataset
