@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -223,7 +224,14 @@ class VendorClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "vendorsync/0.1"})
-        self._clock: dict[str, datetime] = {}   # shared with `for_resource` copies
+        # the environment's proxy and CA bundle settings, read once: requests would read them
+        # (and look for ~/.netrc, whose credentials would replace ours) on every request
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        self._clock: dict[str, Any] = {}        # the latest Date header; shared with `for_resource` copies
 
     def for_resource(self, resource: str) -> "VendorClient":
         """The same connection pool, auth and rate budget, counting requests under `resource`."""
@@ -249,7 +257,7 @@ class VendorClient:
         """Send with retries. The parsed body is `response.parsed` (and `response.json()`).
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
-        where = f"{method} {urlparse(url).path}"
+        where = _Where(method, url)
         refreshed = False
         last_problem = ""
         policy = self.policy
@@ -354,11 +362,24 @@ class VendorClient:
 
     def _remember_date(self, response: requests.Response) -> None:
         raw = response.headers.get("Date")
-        if raw:
+        if raw and raw != self._clock.get("raw"):     # the same second, parsed already
             try:
                 self._clock["date"] = parsedate_to_datetime(raw).astimezone(timezone.utc)
+                self._clock["raw"] = raw
             except (TypeError, ValueError):
                 pass
+
+
+class _Where:
+    """`GET /path` for messages, made only when one is written (not for every request)."""
+
+    __slots__ = ("method", "url")
+
+    def __init__(self, method: str, url: str):
+        self.method, self.url = method, url
+
+    def __str__(self) -> str:
+        return f"{self.method} {urlparse(self.url).path}"
 
 
 def _excerpt(response: requests.Response, limit: int = 300) -> str:
