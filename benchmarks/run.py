@@ -64,6 +64,7 @@ class Run:
     def __init__(self, cmd: list[str], env: dict, profile: Path | None = None, label: str = ""):
         self.cmd, self.label = cmd, label
         log = tempfile.TemporaryFile()
+        self.load_before = os.getloadavg()[0]
         started = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         spy = Spy(proc.pid, profile, label) if profile else None
@@ -73,6 +74,7 @@ class Run:
         self.returncode = proc.returncode
         self.peak_rss_mib = usage.ru_maxrss * 1024 / MIB          # Linux: KiB
         self.cpu_s = usage.ru_utime + usage.ru_stime
+        self.load_after = os.getloadavg()[0]
         if spy:
             spy.finish()
         log.seek(0)
@@ -85,7 +87,9 @@ class Run:
 
     def figures(self) -> dict:
         return {"wall_s": round(self.wall_s, 2), "peak_rss_mib": round(self.peak_rss_mib, 1),
-                "cpu_s": round(self.cpu_s, 2)}
+                "cpu_s": round(self.cpu_s, 2),
+                # the machine is shared: the 1-minute load average around the run says how contended it was
+                "load_avg": [round(self.load_before, 1), round(self.load_after, 1)]}
 
 
 class Spy:
@@ -97,8 +101,10 @@ class Spy:
         exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
         if exe is None:
             raise SystemExit("benchmark: --profile needs py-spy (.venv/bin/pip install py-spy)")
+        # --gil: samples of the thread holding the GIL only, i.e. where the Python CPU time goes
+        # (threads waiting on sockets would otherwise dominate a network-bound run)
         self.proc = subprocess.Popen([exe, "record", "--pid", str(pid), "--format", "raw", "--rate", "67",
-                                      "--nonblocking", "--threads", "-o", str(self.raw)],
+                                      "--nonblocking", "--gil", "-o", str(self.raw)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def finish(self, stop: bool = False) -> None:
@@ -390,7 +396,9 @@ class Bench:
                 entries = self.sb.control.request_log(vendor)
                 self.sb.control.reset_stats()
                 cpu0 = cpu_seconds(self.sb.proc.pid)
+                load_before = os.getloadavg()[0]
                 floor = replay(self.sb.vendor(vendor)["base_url"], entries, source_workers(vendor, self.env(data)))
+                floor["load_avg"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
                 floor["sandbox_cpu_s"] = round(cpu_seconds(self.sb.proc.pid) - cpu0, 1)
                 floor["sync_vs_floor"] = round(run.wall_s / floor["wall_s"], 2)
                 floor["vendor_run_vs_floor"] = round((ledger.get("run_s") or 0) / floor["wall_s"], 2)

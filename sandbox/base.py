@@ -9,6 +9,7 @@ header, added latency, fault injection and the vendor's own rate limit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import re
 import time as _time
@@ -179,6 +180,12 @@ class VendorRuntime:
                                      request.headers.get("Content-Type") if body else None, body))
 
 
+@functools.lru_cache(maxsize=64)
+def http_date(now: datetime) -> str:
+    """The `Date` header of the simulated clock (which moves only on `advance`: a few values)."""
+    return format_datetime(now, usegmt=True)
+
+
 def build_app(runtime: VendorRuntime) -> web.Application:
     """The vendor's HTTP application. It reads `runtime.sim` on every request, so a world
     reset swaps the simulator behind a running server without moving its port."""
@@ -244,7 +251,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
         if fault == "malformed" and isinstance(response, web.Response) and response.body:
             body = bytes(response.body)
             response.body = body[: max(1, len(body) // 2)]
-        response.headers["Date"] = format_datetime(sim.now(), usegmt=True)
+        response.headers["Date"] = http_date(sim.now())
         sim.decorate(request, response)
         runtime.statuses[str(response.status)] += 1
         return response
