@@ -20,6 +20,7 @@ import dlt.common.libs.pyarrow  # noqa: F401
 
 from sources.common.http import metrics_snapshot
 
+from .arrow import load_as_arrow
 from .crashpoints import crash_point
 from .errors import explain
 from .ledger import LedgerRow
@@ -151,8 +152,9 @@ def clear_committed_leftovers(pipeline: dlt.Pipeline) -> list[str]:
 
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
                source_args: dict | None = None, pipeline_name: str | None = None,
-               destination: Any = None) -> VendorResult:
-    """Extract, normalize and load one vendor. Never raises: the outcome is in the result."""
+               destination: Any = None, arrow: bool = True) -> VendorResult:
+    """Extract, normalize and load one vendor. Never raises: the outcome is in the result.
+    Pages load as Arrow tables (`pipelines.arrow`) unless `arrow` is False."""
     started = datetime.now(timezone.utc)
     before = metrics_snapshot(vendor.name)
     name = pipeline_name or vendor.pipeline_name
@@ -174,6 +176,9 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             source = vendor.load().source(**(source_args or {}))
             if resources:
                 source = source.with_resources(*with_dependents(source, resources))
+            if arrow:
+                load_as_arrow(source, pipeline.schemas.get(source.schema.name)
+                              if source.schema.name in pipeline.schema_names else None)
             t0 = time.monotonic()
             progress.phase = "extracting"
             with crash_point("extract"):

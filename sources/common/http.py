@@ -9,7 +9,9 @@ and the setting to fix, with no secret in it. Paging still uses dlt's paginators
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -131,6 +133,22 @@ class RateBudget:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
+_budgets: dict[tuple, RateBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def shared_budget(vendor: str, credential: str, limit: int, window_s: float, margin_s: float = 0.05) -> RateBudget:
+    """The one `RateBudget` of a vendor credential in this process. A vendor's limit is per
+    credential, so every run using it at the same time (the chunks of a backfill with several
+    workers, each its own source) must take its requests from the same budget."""
+    key = (vendor, hashlib.sha256(credential.encode()).hexdigest(), limit, window_s, margin_s)
+    with _budgets_lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = RateBudget(limit, window_s, margin_s)
+        return budget
+
+
 class Auth:
     """How a vendor's requests carry credentials. `setting` names the config key to fix."""
 
@@ -210,7 +228,14 @@ class VendorClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "vendorsync/0.1"})
-        self._clock: dict[str, datetime] = {}   # shared with `for_resource` copies
+        # the environment's proxy and CA bundle settings, read once: requests would read them
+        # (and look for ~/.netrc, whose credentials would replace ours) on every request
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        self._clock: dict[str, Any] = {}        # the latest Date header; shared with `for_resource` copies
 
     def for_resource(self, resource: str) -> "VendorClient":
         """The same connection pool, auth and rate budget, counting requests under `resource`."""
@@ -236,7 +261,7 @@ class VendorClient:
         """Send with retries. The parsed body is `response.parsed` (and `response.json()`).
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
-        where = f"{method} {urlparse(url).path}"
+        where = _Where(method, url)
         refreshes = 0                      # token renewals for this request
         last_problem = ""
         policy = self.policy
@@ -341,11 +366,24 @@ class VendorClient:
 
     def _remember_date(self, response: requests.Response) -> None:
         raw = response.headers.get("Date")
-        if raw:
+        if raw and raw != self._clock.get("raw"):     # the same second, parsed already
             try:
                 self._clock["date"] = parsedate_to_datetime(raw).astimezone(timezone.utc)
+                self._clock["raw"] = raw
             except (TypeError, ValueError):
                 pass
+
+
+class _Where:
+    """`GET /path` for messages, made only when one is written (not for every request)."""
+
+    __slots__ = ("method", "url")
+
+    def __init__(self, method: str, url: str):
+        self.method, self.url = method, url
+
+    def __str__(self) -> str:
+        return f"{self.method} {urlparse(self.url).path}"
 
 
 def _excerpt(response: requests.Response, limit: int = 300) -> str:

@@ -4,7 +4,8 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
 `vendor-docs/infigo.md` where they disagree); the sandbox serves the same readings:
 - Auth: Basic with the API token as user name and an empty password (`base64(token + ":")`).
 - Rate limit: 50 requests per rolling 10 s per token (prose of the security scheme). Every
-  request of every resource and thread takes a slot from one `RateBudget`
+  request of every resource, thread and concurrent run (a backfill's workers) takes a slot
+  from the token's one `RateBudget`
   (`rate_limit_per_window` / `rate_limit_window_s`, raise them only with a token that has a
   higher limit); a 429 pauses all of them for its `Retry-After`.
 - Orders are N+1+M: `GET /order/list/` returns ids only (no paging), `GET /order/detail/{id}`
@@ -59,7 +60,7 @@ import dlt
 from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RateBudget, RetryPolicy, VendorClient
+from ..common.http import RetryPolicy, VendorClient, shared_budget
 from ..common.paging import fan_out, ordered_map, select
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import parse_utc, window_bounds
@@ -126,9 +127,9 @@ def source(
         raise VendorConfigError(VENDOR, "no API token is set.", setting=_setting("api_token"))
     page_size = _positive(page_size, "page_size")
     workers = _positive(max_workers, "max_workers")
-    budget = RateBudget(_positive(rate_limit_per_window, "rate_limit_per_window"),
-                        _positive(rate_limit_window_s, "rate_limit_window_s", float),
-                        margin_s=max(0.0, float(rate_limit_margin_s)))
+    budget = shared_budget(VENDOR, token, _positive(rate_limit_per_window, "rate_limit_per_window"),
+                           _positive(rate_limit_window_s, "rate_limit_window_s", float),
+                           margin_s=max(0.0, float(rate_limit_margin_s)))
     roles = _roles(customer_roles)
     start, end = window_bounds(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, basic_auth(token, _setting("api_token")), budget=budget,

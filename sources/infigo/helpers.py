@@ -5,6 +5,7 @@ or not; a value that breaks the document's types raises `Unreadable`."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from datetime import datetime
@@ -60,6 +61,7 @@ def basic_auth(token: str, setting: str) -> StaticHeaderAuth:
 _CAPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=4096)      # a few hundred distinct field names, seen on every record
 def snake(name: str) -> str:
     """`OrderSubTotalDiscountInclTax` -> `order_sub_total_discount_incl_tax`."""
     return _CAPS.sub("_", name).lower()
