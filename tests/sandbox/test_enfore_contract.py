@@ -107,13 +107,14 @@ def test_erp_calls_need_a_bearer_token_of_that_organisation(api):
 
 def test_products_page_with_limit_and_offset_in_the_items_problems_envelope(api):
     body = api.get("/products").json()
-    assert set(body) == {"items", "problems"} and body["problems"] == []
-    everything = [p["id"] for p in body["items"]]
+    assert set(body) == {"items", "problems"}
+    # an entry may fail to render on any listing (problem_rate): it is then a problem naming it
+    everything = listed_ids(body)
     assert len(everything) > 5 and len(everything) <= 200       # default limit 200
     walked, offset = [], 0
     while True:
-        page = api.get("/products", limit=4, offset=offset).json()["items"]
-        walked += [p["id"] for p in page]
+        page = listed_ids(api.get("/products", limit=4, offset=offset).json())
+        walked += page
         if len(page) < 4:
             break
         offset += 4
