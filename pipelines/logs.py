@@ -18,6 +18,8 @@ class JsonFormatter(logging.Formatter):
         entry = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
                  "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         entry.update(getattr(record, "fields", {}) or {})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 

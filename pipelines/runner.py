@@ -4,11 +4,13 @@ cursors; the others carry on."""
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -18,6 +20,7 @@ import dlt.common.libs.pyarrow  # noqa: F401
 
 from sources.common.http import metrics_snapshot
 
+from .arrow import load_as_arrow
 from .crashpoints import crash_point
 from .errors import explain
 from .ledger import LedgerRow
@@ -132,10 +135,26 @@ def with_dependents(source: Any, names: list[str]) -> list[str]:
         chosen = grown
 
 
+def clear_committed_leftovers(pipeline: dlt.Pipeline) -> list[str]:
+    """Remove extracted packages that dlt already committed. dlt commits a normalized package
+    by renaming it into load/normalized and only then deletes its extracted copy, with a
+    recursive delete that a SIGKILL can cut short; the leftover copy then looks pending, and
+    normalizing it again fails on its missing job files, run after run. A copy whose load id
+    is already normalized or loaded is garbage. (dlt's working-dir layout; dlt is pinned.)"""
+    root = Path(pipeline.working_dir)
+    removed = []
+    for extracted in (root / "normalize" / "extracted").glob("*"):
+        if any((root / "load" / state / extracted.name).exists() for state in ("normalized", "loaded")):
+            shutil.rmtree(extracted, ignore_errors=True)
+            removed.append(extracted.name)
+    return removed
+
+
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
                source_args: dict | None = None, pipeline_name: str | None = None,
-               destination: Any = None) -> VendorResult:
-    """Extract, normalize and load one vendor. Never raises: the outcome is in the result."""
+               destination: Any = None, arrow: bool = True) -> VendorResult:
+    """Extract, normalize and load one vendor. Never raises: the outcome is in the result.
+    Pages load as Arrow tables (`pipelines.arrow`) unless `arrow` is False."""
     started = datetime.now(timezone.utc)
     before = metrics_snapshot(vendor.name)
     name = pipeline_name or vendor.pipeline_name
@@ -146,6 +165,8 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                                     dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir),
                                     progress=dlt.progress.log(PROGRESS_EVERY_S, logger=log,
                                                               log_level=logging.DEBUG))
+            if clear_committed_leftovers(pipeline):
+                log.debug("%s: removed the leftovers of a crash in dlt's commit", name)
             if pipeline.has_pending_data:   # a crashed run left packages: finish them first
                 event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
                 progress.phase = "loading what an earlier run left pending"
@@ -155,6 +176,9 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             source = vendor.load().source(**(source_args or {}))
             if resources:
                 source = source.with_resources(*with_dependents(source, resources))
+            if arrow:
+                load_as_arrow(source, pipeline.schemas.get(source.schema.name)
+                              if source.schema.name in pipeline.schema_names else None)
             t0 = time.monotonic()
             progress.phase = "extracting"
             with crash_point("extract"):

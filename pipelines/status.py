@@ -1,12 +1,14 @@
 """`vendorsync status`: per vendor and resource, the last successful sync, the cursor, the rows
-in the warehouse and whether the vendor's data is fresh enough (exit 5 when it is not, so a
-scheduler can alert)."""
+in the warehouse, the records held in quarantine (schema drift) and whether the vendor's data
+is fresh enough (exit 5 when it is not, so a scheduler can alert)."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 
 import dlt
+
+from sources.common.quarantine import TABLE as QUARANTINE
 
 from . import ledger
 from .lock import write_lock
@@ -58,7 +60,8 @@ def cursors(paths: Paths, vendor: Vendor) -> dict[str, str]:
 
 
 def row_counts(paths: Paths, vendor: Vendor) -> dict[str, int]:
-    """Current rows per resource table (SCD2 tables: current versions only)."""
+    """Current rows per resource table (SCD2 tables: current versions only), and the
+    vendor's `quarantine` table's rows (records it could not read, not loaded since)."""
     out: dict[str, int] = {}
     pipeline = dlt.pipeline(vendor.pipeline_name, destination=destination_for(paths),
                             dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir))
@@ -69,7 +72,7 @@ def row_counts(paths: Paths, vendor: Vendor) -> dict[str, int]:
                     "select table_name, count(*) filter (where column_name = '_dlt_valid_to') "
                     f"from information_schema.columns where table_schema = '{vendor.dataset}' "
                     "group by table_name")}
-                for resource in vendor.resources:
+                for resource in (*vendor.resources, QUARANTINE):
                     if resource in present:
                         where = " where _dlt_valid_to is null" if present[resource] else ""
                         out[resource] = client.execute_sql(
@@ -96,6 +99,7 @@ def collect(paths: Paths, vendors: list[Vendor], now: datetime | None = None) ->
             "vendor": vendor.name, "fresh": fresh, "threshold_hours": threshold,
             "last_success": _iso(newest),
             "age_hours": None if age_h is None else round(age_h, 2),
+            "quarantined": rows.get(QUARANTINE, 0),
             "resources": [{"resource": r, "last_success": _iso(last.get((vendor.name, r))),
                            "cursor": cursor.get(r), "rows": rows.get(r)} for r in vendor.resources],
         })
@@ -120,6 +124,9 @@ def format_report(report: list[dict]) -> str:
         for r in v["resources"]:
             rows = "" if r["rows"] is None else r["rows"]
             lines.append(f"{'':<10} {r['resource']:<16} {when(r['last_success']):<20} {rows:>9}  {r['cursor'] or ''}")
+        if v["quarantined"]:
+            lines.append(f"{'':<10} {QUARANTINE:<16} {'':<20} {v['quarantined']:>9}  records not loaded: "
+                         f"see raw_{v['vendor']}.{QUARANTINE}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ header, added latency, fault injection and the vendor's own rate limit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import re
 import time as _time
@@ -148,6 +149,10 @@ class VendorRuntime:
     advance_world: Callable[[float], None] | None = None
     first_request_at: float | None = None    # wall-clock seconds (time.time()), for rates
     last_request_at: float | None = None
+    #: opt-in (control API `PUT /request-log`): every request as (method, path and query,
+    #: Authorization header, body of a non-GET), so a benchmark can replay exactly the
+    #: requests a sync made with a bare client (the fetch-only floor)
+    request_log: list | None = None
 
     def stats(self) -> dict:
         return {"requests": self.requests, "statuses": dict(self.statuses),
@@ -165,6 +170,20 @@ class VendorRuntime:
         self.first_request_at = self.last_request_at = None
         self.statuses.clear()
         self.faults.injected.clear()
+        if self.request_log is not None:
+            self.request_log.clear()
+
+    async def log_request(self, request: web.Request) -> None:
+        if self.request_log is not None:
+            body = (await request.read()).decode("utf-8", "replace") if request.method != "GET" else None
+            self.request_log.append((request.method, request.path_qs, request.headers.get("Authorization"),
+                                     request.headers.get("Content-Type") if body else None, body))
+
+
+@functools.lru_cache(maxsize=64)
+def http_date(now: datetime) -> str:
+    """The `Date` header of the simulated clock (which moves only on `advance`: a few values)."""
+    return format_datetime(now, usegmt=True)
 
 
 def build_app(runtime: VendorRuntime) -> web.Application:
@@ -199,6 +218,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
     async def frame(request: web.Request, handler: Handler) -> web.StreamResponse:
         sim = runtime.sim
         runtime.count_request()
+        await runtime.log_request(request)
         plan = runtime.faults
         key = request.path_qs
         delay = plan.latency_s(request.method, key)
@@ -231,7 +251,7 @@ def build_app(runtime: VendorRuntime) -> web.Application:
         if fault == "malformed" and isinstance(response, web.Response) and response.body:
             body = bytes(response.body)
             response.body = body[: max(1, len(body) // 2)]
-        response.headers["Date"] = format_datetime(sim.now(), usegmt=True)
+        response.headers["Date"] = http_date(sim.now())
         sim.decorate(request, response)
         runtime.statuses[str(response.status)] += 1
         return response

@@ -49,6 +49,13 @@ class ControlClient:
     def reset_stats(self) -> None:
         self._call("POST", "/stats/reset")
 
+    def set_request_log(self, enabled: bool = True) -> None:
+        """Record every vendor request from now on (method, path+query, Authorization, body)."""
+        self._call("PUT", "/request-log", {"enabled": enabled})
+
+    def request_log(self, vendor: str) -> list[dict]:
+        return self._call("GET", f"/request-log/{vendor}")
+
     def truth(self, vendor: str) -> dict:
         return self._call("GET", f"/truth/{vendor}")
 

@@ -75,5 +75,7 @@ class FaultPlan:
         return None
 
     def latency_s(self, method: str, path_qs: str) -> float:
+        if not self.spec.latency_jitter_ms:
+            return self.spec.latency_ms / 1000.0
         jitter = self.spec.latency_jitter_ms * unit(self.seed, "jitter", self.vendor, method, path_qs)
         return (self.spec.latency_ms + jitter) / 1000.0

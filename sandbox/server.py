@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import orjson
 from aiohttp import web
 
 from .base import VendorRuntime, build_app
@@ -99,6 +100,8 @@ class SandboxServer:
         r.add_get("/stats", lambda req: web.json_response(
             {n: rt.stats() for n, rt in self.runtimes.items()}))
         r.add_post("/stats/reset", self._reset_stats)
+        r.add_put("/request-log", self._put_request_log)
+        r.add_get("/request-log/{vendor}", self._get_request_log)
         r.add_get("/truth/{vendor}", self._truth)
         r.add_put("/settings/{vendor}", self._settings)
         return app
@@ -149,6 +152,22 @@ class SandboxServer:
         for runtime in self.runtimes.values():
             runtime.reset_stats()
         return web.json_response({"ok": True})
+
+    async def _put_request_log(self, request: web.Request) -> web.Response:
+        """`{"enabled": true}` starts an empty request log for every vendor (`false` stops it);
+        `POST /stats/reset` empties it."""
+        enabled = bool((await request.json()).get("enabled"))
+        for runtime in self.runtimes.values():
+            runtime.request_log = [] if enabled else None
+        return web.json_response({"enabled": enabled})
+
+    async def _get_request_log(self, request: web.Request) -> web.Response:
+        log_ = self._runtime(request).request_log
+        if log_ is None:
+            raise web.HTTPConflict(text="the request log is off; enable it with PUT /request-log")
+        keys = ("method", "path_qs", "authorization", "content_type", "body")
+        return web.Response(body=orjson.dumps([dict(zip(keys, entry)) for entry in log_]),
+                            content_type="application/json")
 
     async def _truth(self, request: web.Request) -> web.Response:
         runtime = self._runtime(request)

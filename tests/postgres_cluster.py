@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 USER = "vendorsync"          # the cluster's superuser, the one the tests connect as

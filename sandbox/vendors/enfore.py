@@ -65,6 +65,7 @@ from aiohttp import web
 
 from ..base import DayByDay, VendorSim
 from ..catalog import Versioned, churn_day, initial_catalog
+from ..drift import SchemaDrift
 from ..people import Person
 from ..rng import poisson, rng, unit
 from ..truth import TruthDocument, truth_payload
@@ -334,6 +335,9 @@ class EnforeSim(DayByDay, VendorSim):
         self._listed: dict[str, int] = {}          # record id -> times listed (problem draws)
         self._deposit_ids: dict[str, str] = {}
         super().__init__(*args, **kwargs)
+        #: served with `configure(schema_drift=True)` on invoices and credit memos: see `_drift`
+        self.drift = SchemaDrift(self.seed, "enfore/documents", {"string_money": 0.08, "string_number": 0.1,
+                                                                 "bare_number": 0.1, "unknown_enum": 0.06})
 
     # --- routes, auth, errors ----------------------------------------------------------
     def register_routes(self) -> None:
@@ -387,10 +391,12 @@ class EnforeSim(DayByDay, VendorSim):
     def configure(self, problem_rate: float | None = None, straggler_rate: float | None = None,
                   late_processing_rate: float | None = None, void_rate: float | None = None,
                   product_churn: float | None = None, max_offset: int | None = None,
-                  token_ttl_s: float | None = None) -> dict:
-        """Knobs for tests. `problem_rate`, `max_offset` and `token_ttl_s` apply at once; the
-        rates that shape records (stragglers, late processing, voids, catalog churn) apply to
-        days generated from now on."""
+                  token_ttl_s: float | None = None, schema_drift: bool | None = None) -> dict:
+        """Knobs for tests. `problem_rate`, `max_offset`, `token_ttl_s` and `schema_drift`
+        apply at once; the rates that shape records (stragglers, late processing, voids,
+        catalog churn) apply to days generated from now on."""
+        if schema_drift is not None:
+            self.drift.enabled = bool(schema_drift)
         for name, value in (("problem_rate", problem_rate), ("straggler_rate", straggler_rate),
                             ("late_processing_rate", late_processing_rate), ("void_rate", void_rate),
                             ("product_churn", product_churn), ("token_ttl_s", token_ttl_s)):
@@ -401,7 +407,7 @@ class EnforeSim(DayByDay, VendorSim):
         return {"problem_rate": self.problem_rate, "straggler_rate": self.straggler_rate,
                 "late_processing_rate": self.late_processing_rate, "void_rate": self.void_rate,
                 "product_churn": self.product_churn, "max_offset": self.max_offset,
-                "token_ttl_s": self.token_ttl_s}
+                "token_ttl_s": self.token_ttl_s, "schema_drift": self.drift.enabled}
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> list[date]:
@@ -630,7 +636,7 @@ class EnforeSim(DayByDay, VendorSim):
             "sales_orders": [inv.sales_order_id]})
         if memo is not None and memo.full:
             data["void_reason"] = VOID_REASON
-        return data
+        return self._drift(data, self.drift.kind(inv.id)) if self.drift.enabled else data
 
     def memo_json(self, memo: CreditMemo, now: datetime) -> dict:
         inv, cur = memo.invoice, memo.invoice.currency
@@ -647,6 +653,29 @@ class EnforeSim(DayByDay, VendorSim):
             "has_loyalty_program_data": False, "has_external_promotion_program_data": False,
             "invoices": [inv.id], "sales_orders": [inv.sales_order_id], "void_reason": VOID_REASON,
             "reasons": ["CUSTOMER_CANCEL"]})
+        return self._drift(data, self.drift.kind(memo.id)) if self.drift.enabled else data
+
+    @staticmethod
+    def _drift(data: dict, kind: str | None) -> dict:
+        """Every document gains a field the document does not know (a fiscal register's
+        transaction number); some send a Money value as a numeric string (readable), their
+        items' amounts as bare numbers without the `{value, unit}` object (readable: the unit
+        is the document's), the total as a formatted string (unreadable), or a payment method
+        the document's enum does not list."""
+        data["fiscal_transaction_number"] = int(data["id"][:6], 16)
+        total = data["total_gross_amount"]
+        if kind == "string_number":
+            total["value"] = f"{total['value']:.2f}"
+            for item in data["items"]:
+                item["gross_amount"]["value"] = f"{item['gross_amount']['value']:.2f}"
+        elif kind == "bare_number":
+            for item in data["items"]:
+                item["gross_amount"], item["net_amount"] = item["gross_amount"]["value"], item["net_amount"]["value"]
+        elif kind == "string_money":
+            data["total_gross_amount"] = f"{total['value']:.2f} {total['unit']}"
+        elif kind == "unknown_enum":
+            for payment in data["payments"]:
+                payment["method"] = "TWINT"
         return data
 
     def product_json(self, p: Product, now: datetime) -> dict:
@@ -695,7 +724,7 @@ class EnforeSim(DayByDay, VendorSim):
         """`{items, problems}`: an entry that fails to render is reported as a problem."""
         items, problems = [], []
         now = self.now()
-        for record in entries:
+        for record in self.page_items(request, entries):
             seen = self._listed[record.id] = self._listed.get(record.id, 0) + 1
             if self.problem_rate and unit(self.seed, "problem", record.id, seen) < self.problem_rate:
                 problems.append({"type": PROBLEM_BASE + "item-unavailable", "title": "Item could not be loaded",
@@ -800,6 +829,7 @@ class EnforeSim(DayByDay, VendorSim):
             invoices={"count": len(invoices), "processed_at": {i.id: i.processed_at.isoformat() for i in invoices}},
             credit_memos={"count": len(memos), "invoice_of": {m.id: m.invoice.id for m in memos}},
             late_arrivals=late,
+            drift=self.drift.report([i.id for i in invoices] + [m.id for m in memos]),
             contacts={"individual": sorted({c.id for i in invoices for c in (i.customer, i.payer)
                                             if c is not None and c.kind == "individual"}),
                       "organization": sorted({c.id for i in invoices for c in (i.customer, i.payer)

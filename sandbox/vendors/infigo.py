@@ -58,6 +58,7 @@ from aiohttp import web
 
 from ..base import DayByDay, VendorSim
 from ..catalog import Versioned
+from ..drift import SchemaDrift
 from ..people import Person
 from ..ratelimit import RollingWindowLimiter
 from ..rng import poisson, rng, unit
@@ -248,6 +249,11 @@ class InfigoSim(DayByDay, VendorSim):
         self._next = {"product": 301, "customer": 2001, "order": 10001, "job": 20001}
         self._tokens = {base64.b64encode(f"{API_TOKEN}:".encode()).decode(),
                         base64.b64encode(API_TOKEN.encode()).decode()}
+        #: served with `configure(schema_drift=True)`: see `_drift_order`, `_drift_product`
+        self.order_drift = SchemaDrift(self.seed, "infigo/orders",
+                                       {"formatted_amount": 0.08, "string_number": 0.12, "unknown_status": 0.06})
+        self.product_drift = SchemaDrift(self.seed, "infigo/products",
+                                         {"product_formatted_price": 0.15, "product_string_number": 0.25})
 
     def _id(self, kind: str) -> int:
         value = self._next[kind]
@@ -305,10 +311,12 @@ class InfigoSim(DayByDay, VendorSim):
         return {"api_token": API_TOKEN}
 
     def configure(self, rate_limit_per_window: int | None = None, rate_limit_window_s: float | None = None,
-                  product_churn: float | None = None) -> dict:
+                  product_churn: float | None = None, schema_drift: bool | None = None) -> dict:
         """Knobs for tests and the demo: the documented rate limit (raise it for speed; the
-        source's budget must be raised with it), and how fast the catalog changes on days
-        generated from now on."""
+        source's budget must be raised with it), how fast the catalog changes on days
+        generated from now on, and whether orders and products are served with schema drift."""
+        if schema_drift is not None:
+            self.order_drift.enabled = self.product_drift.enabled = bool(schema_drift)
         if rate_limit_per_window is not None or rate_limit_window_s is not None:
             limit = int(rate_limit_per_window if rate_limit_per_window is not None else self.rate_limit_per_window)
             window = float(rate_limit_window_s if rate_limit_window_s is not None else self.rate_limit_window_s)
@@ -319,7 +327,8 @@ class InfigoSim(DayByDay, VendorSim):
         if product_churn is not None:
             self.product_churn = float(product_churn)
         return {"rate_limit_per_window": self.rate_limit_per_window,
-                "rate_limit_window_s": self.rate_limit_window_s, "product_churn": self.product_churn}
+                "rate_limit_window_s": self.rate_limit_window_s, "product_churn": self.product_churn,
+                "schema_drift": self.order_drift.enabled}
 
     # --- world generation --------------------------------------------------------------
     def _new_product(self, r, at: datetime) -> Product:
@@ -518,7 +527,7 @@ class InfigoSim(DayByDay, VendorSim):
     def product_json(self, p: Product, now: datetime) -> dict:
         _, price, published = p.version(now)
         name, prefix, line_type, tag, _, group = p.base
-        return {
+        data = {
             "Description": f"<p>{p.name}, printed and dispatched by our Manchester hub.</p>",
             "AdminComment": None, "CategoryIds": [group], "AvailableStartDateTimeUtc": None,
             "AvailableEndDateTimeUtc": None, "SkipProductDetails": False, "DefaultBasketQuantity": 1,
@@ -553,6 +562,17 @@ class InfigoSim(DayByDay, VendorSim):
             "AdditionalTabText": None, "TeaserDetails": "Dispatched next working day for orders placed before 2pm.",
             "EmbedVideoCode": None, "Preview360": None,
         }
+        return self._drift_product(data, self.product_drift.kind(p.id)) if self.product_drift.enabled else data
+
+    @staticmethod
+    def _drift_product(data: dict, kind: str | None) -> dict:
+        """Some products send their integer `Price` as a numeric string (readable) or as a
+        formatted amount with its currency (unreadable)."""
+        if kind == "product_string_number":
+            data["Price"] = str(data["Price"])
+        elif kind == "product_formatted_price":
+            data["Price"] = f"{data['Price']:.2f} {STORE_CURRENCY}"
+        return data
 
     def order_json(self, o: Order, now: datetime) -> dict:
         status = o.status(now)
@@ -565,7 +585,7 @@ class InfigoSim(DayByDay, VendorSim):
         shipping_state = 40 if delivered else 30 if shipped else 20
         payment_state = (40 if paid else 50) if cancelled else 30 if paid else 10
         tax = units(o.tax)
-        return {
+        data = {
             "Id": o.id, "OrderGuid": o.guid, "CustomerId": c.id, "CustomerEmail": p.email,
             "CustomerUserName": None if c.is_guest else p.email, "UserIdentifier": c.guid,
             "CustomerLanguageId": 1, "CustomerIp": o.ip, "OrderLineItems": [l.job_id for l in o.lines],
@@ -606,6 +626,22 @@ class InfigoSim(DayByDay, VendorSim):
             "OrderLineHandlingFeeExclTax": 0, "OrderLineHandlingFeeInclTax": 0,
             "ProductHandlingFeeExclTax": 0, "ProductHandlingFeeInclTax": 0,
         }
+        return self._drift_order(data, self.order_drift.kind(o.id)) if self.order_drift.enabled else data
+
+    @staticmethod
+    def _drift_order(data: dict, kind: str | None) -> dict:
+        """Every order gains a field the document does not know; some send their integer
+        amounts as numeric strings (readable), `OrderTotal` as a formatted amount with its
+        currency (unreadable), or a `Status` code outside the document's enum."""
+        data["SalesChannel"] = "Storefront B2B"
+        if kind == "string_number":
+            for name in ("ShippingCost", "Tax", "OrderTotal", "OrderTax", "OrderSubtotalExclTax"):
+                data[name] = str(data[name])
+        elif kind == "formatted_amount":
+            data["OrderTotal"] = f"{data['OrderTotal']:.2f} {data['CustomerCurrencyCode']}"
+        elif kind == "unknown_status":
+            data["Status"] = 70
+        return data
 
     @staticmethod
     def line_history(o: Order, line: Line) -> list[tuple[datetime, int, str | None]]:
@@ -698,7 +734,8 @@ class InfigoSim(DayByDay, VendorSim):
         items = [p for p in sorted(self.w.products.values(), key=lambda p: p.id) if p.visible(now)
                  and (category is None or p.base[5] == category)
                  and (published is None or p.version(now)[2] == published)]
-        return self.json([self.product_json(p, now) for p in self._page(items, max(0, page_index), per_page)])
+        page = self.page_items(request, self._page(items, max(0, page_index), per_page))
+        return self.json([self.product_json(p, now) for p in page])
 
     def get_product(self, request: web.Request, product_id: str) -> web.Response:
         p = self.w.products.get(int(product_id)) if product_id.isdigit() else None
@@ -760,7 +797,7 @@ class InfigoSim(DayByDay, VendorSim):
             chosen.reverse()
         total = len(chosen)
         pages = 1 if per_page <= 0 else max(1, -(-total // per_page))
-        page = self._page(chosen, max(0, page_index), per_page)
+        page = self.page_items(request, self._page(chosen, max(0, page_index), per_page))
         return self.json({"Data": [self.customer_json(c, now) for c in page],
                           "PerPage": per_page if per_page > 0 else total, "PageIndex": page_index,
                           "TotalCount": total, "TotalPages": pages})
@@ -831,4 +868,6 @@ class InfigoSim(DayByDay, VendorSim):
             lines=sum(len(o.lines) for o in orders),
             guests={"count": sum(1 for c in self._visible_customers(now) if c.is_guest)},
             open_orders={"ids": sorted(o.id for o in orders if o.status(now) not in OPEN_FILTER_EXCLUDES)},
+            drift={**{kind: [str(i) for i in ids] for kind, ids in self.order_drift.report(o.id for o in orders).items()},
+                   **self.product_drift.report(p.id for p in made if p.visible(now))},
         )

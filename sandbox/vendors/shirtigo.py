@@ -175,6 +175,7 @@ class ShirtigoSim(DayByDay, VendorSim):
         self.max_items = 100
         self.product_churn = 1.0      # multiplier of the daily edit/deletion rates (tests raise it)
         self.schema_drift = False     # serve drifted orders (see `_drift`)
+        self.products_served = 1.0    # share of the catalog /products lists (a cut list, for tests)
         self.w = ShirtigoWorld()
         super().__init__(*args, **kwargs)
         self._next_product_id = 48000
@@ -211,7 +212,7 @@ class ShirtigoSim(DayByDay, VendorSim):
         return {"api_key": API_KEY}
 
     def configure(self, max_items: int | None = None, product_churn: float | None = None,
-                  schema_drift: bool | None = None) -> dict:
+                  schema_drift: bool | None = None, products_served: float | None = None) -> dict:
         """Knobs for tests: the page-size cap, how fast the catalog changes on days generated
         from now on, and whether orders are served with schema drift."""
         if max_items is not None:
@@ -220,8 +221,10 @@ class ShirtigoSim(DayByDay, VendorSim):
             self.product_churn = float(product_churn)
         if schema_drift is not None:
             self.schema_drift = bool(schema_drift)
+        if products_served is not None:
+            self.products_served = float(products_served)
         return {"max_items": self.max_items, "product_churn": self.product_churn,
-                "schema_drift": self.schema_drift}
+                "schema_drift": self.schema_drift, "products_served": self.products_served}
 
     def drift_kind(self, reference: str) -> str | None:
         """With schema drift on, which drift an order gets (deterministic per order)."""
@@ -588,6 +591,7 @@ class ShirtigoSim(DayByDay, VendorSim):
     def list_products(self, request: web.Request) -> web.Response:
         now = self.now()
         live = [p for p in self.w.products.values() if p.visible(now)]
+        live = live[: round(len(live) * self.products_served)]
         return self.json({"data": [self.product_json(p, now) for p in live]})
 
     def get_product(self, request: web.Request, product_id: str) -> web.Response:

@@ -74,6 +74,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from ..base import DayByDay, VendorSim
+from ..drift import SchemaDrift
 from ..people import Person
 from ..ratelimit import RollingWindowLimiter
 from ..rng import poisson, rng, unit
@@ -355,6 +356,10 @@ class YodifySim(DayByDay, VendorSim):
                      "account": 5100, "cart": 77000}
         self._cache: dict[tuple, list] = {}
         super().__init__(*args, **kwargs)
+        #: served with `configure(schema_drift=True)`: see `_drift_order` and `sku_json`
+        self.order_drift = SchemaDrift(self.seed, "yodify/orders",
+                                       {"items_object": 0.08, "string_number": 0.12, "unknown_status": 0.06})
+        self.sku_drift = SchemaDrift(self.seed, "yodify/skus", {"sku_price_object": 0.1, "sku_string_number": 0.25})
 
     def _next(self, kind: str) -> int:
         self._seq[kind] += 1
@@ -422,9 +427,13 @@ class YodifySim(DayByDay, VendorSim):
         return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
     def configure(self, envelope_everywhere: bool | None = None, churn: float | None = None,
-                  quota: int | None = None, quota_window_s: float = 1.0, token_ttl_s: int | None = None) -> dict:
+                  quota: int | None = None, quota_window_s: float = 1.0, token_ttl_s: int | None = None,
+                  schema_drift: bool | None = None) -> dict:
         """Knobs for tests: list shapes, how fast the catalog and the account users change on
-        days generated from now on, a request quota per token (0 = off) and the token lifetime."""
+        days generated from now on, a request quota per token (0 = off), the token lifetime
+        and whether orders and SKUs are served with schema drift."""
+        if schema_drift is not None:
+            self.order_drift.enabled = self.sku_drift.enabled = bool(schema_drift)
         if envelope_everywhere is not None:
             self.envelope_everywhere = bool(envelope_everywhere)
         if churn is not None:
@@ -434,7 +443,8 @@ class YodifySim(DayByDay, VendorSim):
         if token_ttl_s is not None:
             self.token_ttl_s = int(token_ttl_s)
         return {"envelope_everywhere": self.envelope_everywhere, "churn": self.churn,
-                "quota": self.limiter.limit if self.limiter else 0, "token_ttl_s": self.token_ttl_s}
+                "quota": self.limiter.limit if self.limiter else 0, "token_ttl_s": self.token_ttl_s,
+                "schema_drift": self.order_drift.enabled}
 
     # --- world generation --------------------------------------------------------------
     def simulate_until(self, now: datetime) -> None:
@@ -707,7 +717,7 @@ class YodifySim(DayByDay, VendorSim):
     def sku_json(self, s: Sku, now: datetime, expand: frozenset = frozenset()) -> dict:
         v = s.version(now)
         p = s.product
-        return {
+        data = {
             "id": s.id, "object": "sku", "client_identifier": None, "store_product_id": p.id,
             "library_product_id": p.library_product_id,
             "product": self.product_json(p, now) if "product" in expand else None,
@@ -728,6 +738,12 @@ class YodifySim(DayByDay, VendorSim):
             "created_on": stamp(s.created_on), "modified_on": stamp(v.at), "login_for_pricing_message": None,
             "in_stock_message": None, "out_of_stock_message": None, "request_quote": False,
         }
+        drift = self.sku_drift.kind(str(s.id))
+        if drift == "sku_string_number":        # doubles sent as strings (readable)
+            data["list_price"], data["inventory"] = f"{data['list_price']:.2f}", str(data["inventory"])
+        elif drift == "sku_price_object":       # a price object where the double was (unreadable)
+            data["list_price"] = {"amount": data["list_price"], "currency": STORE_CURRENCY}
+        return data
 
     @staticmethod
     def address_json(aid: int, person: Person, name: str, company: str, created: datetime) -> dict:
@@ -767,7 +783,7 @@ class YodifySim(DayByDay, VendorSim):
         billing_person = a.founder if a else u.person
         shipments = [s for s in o.shipments if s.created_on <= now]
         fee, seller_fee = o.fee
-        return {
+        data = {
             "id": o.id, "object": "order", "client_identifier": None, "shopping_cart_id": o.cart_id,
             "order_number": o.number, "customer_id": u.id, "customer": self.customer_json(u),
             "items": [{
@@ -797,6 +813,24 @@ class YodifySim(DayByDay, VendorSim):
                                        "comments": None},
             "url": f"https://store.yodify-store.test/account/orders/{o.id}",
         }
+        return self._drift_order(data, self.order_drift.kind(str(o.id))) if self.order_drift.enabled else data
+
+    @staticmethod
+    def _drift_order(data: dict, kind: str | None) -> dict:
+        """Every order gains a field the document does not know; some send their doubles as
+        strings (readable), their items as an object keyed by item id instead of an array
+        (unreadable), or an `order_status` the enum does not list."""
+        data["sales_channel"] = "punchout"
+        if kind == "string_number":
+            for name in ("subtotal", "freight", "tax", "total"):
+                data[name] = f"{data[name]:.2f}"
+            for item in data["items"]:
+                item["price_per_unit"] = f"{item['price_per_unit']:.2f}"
+        elif kind == "items_object":
+            data["items"] = {str(item["id"]): item for item in data["items"]}
+        elif kind == "unknown_status":
+            data["order_status"] = "OnHold"
+        return data
 
     def account_json(self, a: Account, now: datetime, expand: frozenset = frozenset(), users: bool = True) -> dict:
         f = a.founder
@@ -885,7 +919,7 @@ class YodifySim(DayByDay, VendorSim):
 
     def _respond_list(self, request: web.Request, name: str, items: list, render, q: "Query") -> web.Response:
         now = self.now()
-        chunk = items[(q.page - 1) * q.limit: q.page * q.limit]
+        chunk = self.page_items(request, items[(q.page - 1) * q.limit: q.page * q.limit])
         data = [render(x, now, q.expand) for x in chunk]
         if name in BARE_LISTS and not self.envelope_everywhere:
             return self.json(data)
@@ -962,6 +996,8 @@ class YodifySim(DayByDay, VendorSim):
                                              if u.account and u.created_on <= now and u.id not in active_ids)},
             shipments={"count": sum(1 for o in orders for s in o.shipments if s.created_on <= now)},
             seller_revenue={c: money(v) for c, v in seller.items()},
+            drift={**self.order_drift.report(str(o.id) for o in orders),
+                   **self.sku_drift.report(str(s.id) for s in made_skus if visible(s.created_on, s.deleted_at, now))},
         )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+import dlt
 import orjson
+
+from .errors import VendorDataError
 
 
 class ChangeFilter:
@@ -43,12 +46,31 @@ class ChangeFilter:
                 del self._seen[key]
 
 
-def snapshot_changed(state: dict, key: str, rows: list[dict]) -> bool:
+#: a complete snapshot may shrink by at most this share of the last one in one run: beyond,
+#: it is more likely a vendor glitch (an empty or cut list) than real deletions, and loading it
+#: would mark those records deleted. `[vendorsync] max_snapshot_drop` overrides it (1 = off).
+MAX_SNAPSHOT_DROP = 0.5
+
+
+def snapshot_changed(state: dict, key: str, rows: list) -> bool:
     """True when a full snapshot differs from the one loaded last time (remembered as a hash
     in the resource state). An unchanged snapshot need not be loaded again: SCD2 retires rows
-    only when a snapshot is loaded, so skipping one changes nothing in the warehouse."""
+    only when a snapshot is loaded, so skipping one changes nothing in the warehouse.
+
+    A snapshot that lost more than `max_snapshot_drop` of the last one's records is refused
+    with an error instead (nothing is retired, the run fails, the next one tries again)."""
+    previous = state.get(f"{key}_rows")
+    limit = float(dlt.config.get("vendorsync.max_snapshot_drop") or MAX_SNAPSHOT_DROP)
+    if previous and len(rows) < previous * (1 - limit):
+        vendor = dlt.current.source_schema().name
+        raise VendorDataError(
+            vendor, f"{dlt.current.resource_name()}: the complete list has {len(rows)} records where the "
+                    f"last had {previous}; refusing to mark {previous - len(rows)} of them deleted at once "
+                    "(a cut list is likelier than real deletions). If they are really gone, rerun with "
+                    f"VENDORSYNC__MAX_SNAPSHOT_DROP=1.")
     digest = hashlib.sha256(orjson.dumps(rows, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
     if state.get(key) == digest:
         return False
     state[key] = digest
+    state[f"{key}_rows"] = len(rows)
     return True

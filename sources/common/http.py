@@ -9,7 +9,9 @@ and the setting to fix, with no secret in it. Paging still uses dlt's paginators
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -131,6 +133,22 @@ class RateBudget:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
+_budgets: dict[tuple, RateBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def shared_budget(vendor: str, credential: str, limit: int, window_s: float, margin_s: float = 0.05) -> RateBudget:
+    """The one `RateBudget` of a vendor credential in this process. A vendor's limit is per
+    credential, so every run using it at the same time (the chunks of a backfill with several
+    workers, each its own source) must take its requests from the same budget."""
+    key = (vendor, hashlib.sha256(credential.encode()).hexdigest(), limit, window_s, margin_s)
+    with _budgets_lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = RateBudget(limit, window_s, margin_s)
+        return budget
+
+
 class Auth:
     """How a vendor's requests carry credentials. `setting` names the config key to fix."""
 
@@ -139,8 +157,9 @@ class Auth:
     def headers(self) -> dict[str, str]:
         return {}
 
-    def refresh(self) -> bool:
-        """Renew expired credentials; True when the refused request is worth one more try."""
+    def refresh(self, refused: dict[str, str]) -> bool:
+        """Renew expired credentials after the vendor refused `refused` (the headers that were
+        sent); True when the refused request is worth another try."""
         return False
 
 
@@ -159,7 +178,9 @@ def bearer(token: str, setting: str) -> StaticHeaderAuth:
 
 
 class TokenAuth(Auth):
-    """A bearer token obtained from a token endpoint, fetched lazily, renewed once on refusal."""
+    """A bearer token obtained from a token endpoint, fetched lazily, renewed on refusal. With
+    many threads, only the first to see a refused token fetches a new one; the others retry
+    with the token it got."""
 
     def __init__(self, fetch_token: Callable[[], str], setting: str):
         self._fetch = fetch_token
@@ -174,9 +195,10 @@ class TokenAuth(Auth):
                 register_secret(self._token)
             return {"Authorization": f"Bearer {self._token}"}
 
-    def refresh(self) -> bool:
+    def refresh(self, refused: dict[str, str]) -> bool:
         with self._lock:
-            self._token = None
+            if refused.get("Authorization") == f"Bearer {self._token}":
+                self._token = None
         return True
 
 
@@ -206,7 +228,14 @@ class VendorClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "vendorsync/0.1"})
-        self._clock: dict[str, datetime] = {}   # shared with `for_resource` copies
+        # the environment's proxy and CA bundle settings, read once: requests would read them
+        # (and look for ~/.netrc, whose credentials would replace ours) on every request
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        self._clock: dict[str, Any] = {}        # the latest Date header; shared with `for_resource` copies
 
     def for_resource(self, resource: str) -> "VendorClient":
         """The same connection pool, auth and rate budget, counting requests under `resource`."""
@@ -232,8 +261,8 @@ class VendorClient:
         """Send with retries. The parsed body is `response.parsed` (and `response.json()`).
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
-        where = f"{method} {urlparse(url).path}"
-        refreshed = False
+        where = _Where(method, url)
+        refreshes = 0                      # token renewals for this request
         last_problem = ""
         policy = self.policy
         attempt = 0                       # failed tries so far (throttling not counted)
@@ -289,8 +318,8 @@ class VendorClient:
                 time.sleep(policy.backoff(attempt))
                 continue
             if status in AUTH_STATUSES:
-                if auth and not refreshed and self.auth.refresh():
-                    refreshed = True
+                if auth and refreshes < 2 and self.auth.refresh(send_headers):
+                    refreshes += 1
                     continue
                 raise VendorAuthError(
                     self.vendor, f"the API refused the credentials (HTTP {status} on {where}).",
@@ -337,11 +366,24 @@ class VendorClient:
 
     def _remember_date(self, response: requests.Response) -> None:
         raw = response.headers.get("Date")
-        if raw:
+        if raw and raw != self._clock.get("raw"):     # the same second, parsed already
             try:
                 self._clock["date"] = parsedate_to_datetime(raw).astimezone(timezone.utc)
+                self._clock["raw"] = raw
             except (TypeError, ValueError):
                 pass
+
+
+class _Where:
+    """`GET /path` for messages, made only when one is written (not for every request)."""
+
+    __slots__ = ("method", "url")
+
+    def __init__(self, method: str, url: str):
+        self.method, self.url = method, url
+
+    def __str__(self) -> str:
+        return f"{self.method} {urlparse(self.url).path}"
 
 
 def _excerpt(response: requests.Response, limit: int = 300) -> str:

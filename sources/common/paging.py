@@ -88,15 +88,47 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: how many more times an empty page is asked for before it is believed: a glitch that empties
+#: one page of a listing must not end the listing (a legitimately empty page costs two requests)
+EMPTY_PAGE_CONFIRMATIONS = 2
+
+
+def confirmed(fetch: Callable[[int], list], number: int, page: list) -> list:
+    """`page` (page `number` as first fetched), or a non-empty re-fetch of it if it was empty."""
+    for _ in range(EMPTY_PAGE_CONFIRMATIONS):
+        if page:
+            break
+        page = fetch(number)
+    return page
+
+
+def full_page(client: VendorClient, fetch: Callable[[int], list], number: int, page_size: int,
+              where: str) -> list:
+    """Page `number` of a listing whose size is known, which is not its last page so must be
+    full: re-fetched while it comes back short (a hole), an error if it stays short."""
+    attempts = max(2, client.policy.max_attempts)
+    for attempt in range(attempts):
+        page = fetch(number)
+        if len(page) >= page_size:
+            return page
+        if attempt + 1 < attempts:
+            client.metrics.add(retries=1)
+    raise VendorDataError(client.vendor, f"{where}: page {number} kept coming back with {len(page)} of "
+                                         f"{page_size} records; refusing to load a listing with a hole. "
+                                         "Retry later.")
+
+
 def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, first_page: int,
             total_pages: Callable[[Any], int], data_selector: str | None, workers: int,
-            page_size_of: Callable[[Any], int] | None = None, attempts: int = 3) -> Iterator[list]:
+            page_size_of: Callable[[Any], int] | None = None,
+            total_items_of: Callable[[Any], int | None] | None = None) -> Iterator[list]:
     """Fetch the first page, read how many pages there are, fetch the rest concurrently.
 
-    With `page_size_of` (the page size the server says it used), a page before the last that
-    comes back short is a broken page (an empty page in the middle of a listing would
-    otherwise pass silently): it is fetched again, and a listing that stays broken fails
-    instead of loading with a hole."""
+    With `page_size_of` (the page size the server says it used), a page that comes back
+    shorter than it must be is a hole (an empty page in the middle of a listing would
+    otherwise pass silently): pages before the last must be full, and with `total_items_of`
+    the last must hold the rest of the total. A hole is fetched again, and a listing that
+    keeps one fails instead of loading incomplete."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})
@@ -105,20 +137,22 @@ def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, f
     response = client.get(path, params={**params, page_param: first_page})
     first = select(client.vendor, response.parsed, data_selector, f"GET {path}")
     count = total_pages(response.parsed)
-    page_size = page_size_of(response.parsed) if page_size_of else None
     last = first_page + count - 1
+    page_size = page_size_of(response.parsed) if page_size_of else None
+    total = total_items_of(response.parsed) if total_items_of else None
+
+    def expected(number: int) -> int:
+        if page_size is None:
+            return 0
+        if number < last:
+            return page_size
+        return max(0, total - (count - 1) * page_size) if total is not None else 0
 
     def checked(number: int) -> list:
-        for _ in range(attempts):
-            page = fetch(number)
-            if page_size is None or number == last or len(page) >= page_size:
-                return page
-            client.metrics.add(retries=1)
-        raise VendorDataError(client.vendor, f"GET {path}: page {number} of {count} kept coming back with "
-                                             f"{len(page)} of {page_size} records; refusing to load a listing "
-                                             "with a hole. Retry later.")
+        need = expected(number)
+        return full_page(client, fetch, number, need, f"GET {path}") if need else fetch(number)
 
-    if page_size is not None and first_page < last and len(first) < page_size:
+    if len(first) < expected(first_page):
         first = checked(first_page)
     yield first
     yield from ordered_map(checked, range(first_page + 1, last + 1), workers)
@@ -128,8 +162,8 @@ def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_p
                         first_page: int, page_size: int, data_selector: str | None,
                         workers: int) -> Iterator[list]:
     """Page-number listings with no total (bare arrays): pages are fetched concurrently in
-    order, and the first page shorter than `page_size` ends the listing once a second fetch
-    of it confirms it. At most 2×workers requests go past the end; their pages are dropped."""
+    order, and the first page shorter than `page_size` ends the listing; an empty one only
+    once re-fetching has confirmed it. At most 2×workers requests go past the end."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})
@@ -137,13 +171,7 @@ def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_p
 
     pages = ordered_map(fetch, itertools.count(first_page), workers)
     for number, page in enumerate(pages, start=first_page):
-        if len(page) >= page_size:
-            yield page
-            continue
-        # the end, or a glitch (an empty page mid-listing looks just like the end):
-        # ask for the page once more before taking the listing as complete
-        again = fetch(number)
-        page = again if len(again) >= len(page) else page
+        page = confirmed(fetch, number, page)
         if page:
             yield page
         if len(page) < page_size:

@@ -6,23 +6,43 @@ new columns (`unknown_fields`).
 
 A resource that quarantines and has an incremental cursor sets
 `on_cursor_value_missing="include"`: quarantine rows carry no cursor value, and every valid
-row has one because the mappers require it.
+row has one because the mappers require it. With a `lag` on that cursor, the quarantine rows
+must come after the rows: dlt (1.31) fails an assertion when a batch without cursor values
+precedes the first batch with them. Such a resource `read`s its pages and yields `flush()`
+at its end.
+
+`Quarantine` with the source state (sync runs) also remembers the keys it set aside until
+they read again, so a source can fetch them again however far its cursor moved, and
+releases them then: their quarantine row is deleted (`released`, a dlt hard delete), so the
+table holds the records that are not loaded, now. Transformers fed by a quarantining
+resource see its quarantine rows pass by: `readable_rows` drops them, and a transformer
+yields nothing for an item without readable rows (what it yields for one would inherit the
+item's quarantine table hints).
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
-from decimal import InvalidOperation
-from typing import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Iterable, Iterator
 
 import dlt
+from dlt.extract.exceptions import CurrentSourceNotAvailable
 
-from .hints import JSON, TEXT, UTC_TS, columns
+from .changes import snapshot_changed
+from .hints import BOOL, JSON, TEXT, UTC_TS, columns
+from .timeutil import parse_utc
+
+log = logging.getLogger("vendorsync.quarantine")
 
 TABLE = "quarantine"
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, ArithmeticError)
+COLUMNS = ("resource", "record_key", "reason", "payload", "quarantined_at", "released")
+_COLUMN_SET = frozenset(COLUMNS)
 _HINTS = dlt.mark.make_hints(
     table_name=TABLE, write_disposition="merge", primary_key=["resource", "record_key"],
-    columns=columns(resource=TEXT, record_key=TEXT, reason=TEXT, payload=JSON, quarantined_at=UTC_TS))
+    columns=columns(resource=TEXT, record_key=TEXT, reason=TEXT, payload=JSON, quarantined_at=UTC_TS,
+                    released={**BOOL, "hard_delete": True}))
 
 
 class Unreadable(ValueError):
@@ -35,23 +55,179 @@ def require(value, what: str):
     return value
 
 
+def described(value: object) -> str:
+    """A value as a quarantine reason names it: its JSON type, and its text when short."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    kind = "a string" if isinstance(value, str) else "a number" if isinstance(value, (int, float)) else \
+        type(value).__name__
+    return f"{kind} {str(value)[:40]!r}"
+
+
+def decimal_of(value: object, what: str) -> Decimal | None:
+    """A documented number as an exact decimal. A number sent as a string is read when it is
+    a plain number ("12.50"); anything else ("12,50", "12.50 EUR", an object) is unreadable:
+    guessing would load a wrong amount."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            number = None
+        if number is not None and number.is_finite():
+            return number
+        raise Unreadable(f"{what}: {value[:40]!r} is not a number")
+    raise Unreadable(f"{what}: expected a number, got {described(value)}")
+
+
+def utc_of(value: object, what: str) -> datetime | None:
+    """A documented date-time string as aware UTC (see `timeutil.parse_utc`)."""
+    if value is not None and not isinstance(value, str):
+        raise Unreadable(f"{what}: expected a date-time string, got {described(value)}")
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise Unreadable(f"{what}: {value[:40]!r} is not a date-time") from None
+
+
+def list_of(value: object, what: str) -> list:
+    """A documented array (null = empty); an object or a string in its place is unreadable."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreadable(f"{what}: expected an array, got {described(value)}")
+    return value
+
+
+def object_of(value: object, what: str) -> dict:
+    """A documented object (null = empty); anything else in its place is unreadable."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Unreadable(f"{what}: expected an object, got {described(value)}")
+    return value
+
+
+class Quarantine:
+    """The quarantine of one raw table for one run. `state` (the source state; None in a
+    backfill, which keeps no state) remembers the keys quarantined and not read back yet:
+    `pending`, what a source fetches again on its next sync."""
+
+    def __init__(self, resource: str, state: dict | None = None):
+        self.resource = resource
+        self.pending: dict[str, str] = {} if state is None else \
+            state.setdefault("quarantined", {}).setdefault(resource, {})
+        self.keys: list = []          # raw keys quarantined by this run (for snapshot scopes)
+        self.released: list[str] = []
+        self._held: list[dict] = []
+
+    def split(self, records: Iterable[dict], mapper: Callable[[dict], dict],
+              key_of: Callable[[dict], object]) -> tuple[list[dict], list | None]:
+        """(rows, quarantine item or None): map each record, set aside the ones that fail,
+        release the pending ones that read now."""
+        rows, out = self._map(records, mapper, key_of)
+        return rows, (_quarantine_item(out) if out else None)
+
+    def read(self, records: Iterable[dict], mapper: Callable[[dict], dict],
+             key_of: Callable[[dict], object]) -> list[dict]:
+        """The rows, as `split`; the quarantine rows are held for `flush`."""
+        rows, out = self._map(records, mapper, key_of)
+        self._held += out
+        return rows
+
+    def flush(self) -> Iterator:
+        """The quarantine rows `read` held (an item to yield), once."""
+        if self._held:
+            yield _quarantine_item(self._held)
+            self._held = []
+
+    def _map(self, records: Iterable[dict], mapper: Callable[[dict], dict],
+             key_of: Callable[[dict], object]) -> tuple[list[dict], list[dict]]:
+        rows, out = [], []
+        now = datetime.now(timezone.utc)
+        for record in records:
+            try:
+                raw_key = key_of(record)
+                key = "(no key)" if raw_key is None else str(raw_key)
+            except UNREADABLE:
+                raw_key, key = None, "(no key)"
+            try:
+                rows.append(mapper(record))
+            except UNREADABLE as exc:
+                first_seen = self.pending.setdefault(key, now.isoformat()) if raw_key is not None else now.isoformat()
+                self.keys.append(raw_key)
+                out.append({"resource": self.resource, "record_key": key,
+                            "reason": f"{type(exc).__name__}: {exc}"[:500], "payload": record,
+                            "quarantined_at": datetime.fromisoformat(first_seen)})
+                continue
+            if self.pending.pop(key, None) is not None:
+                self.released.append(key)
+                out.append({"resource": self.resource, "record_key": key, "released": True})
+        return rows, out
+
+    def forget(self, keys: Iterable) -> None:
+        """Stop fetching records the vendor no longer serves; their quarantine rows stay."""
+        for key in keys:
+            self.pending.pop(str(key), None)
+
+
+def _quarantine_item(rows: list[dict]):
+    """`rows` bound for the quarantine table. dlt starts a table variant from the yielding
+    resource's own hints: every column hinted for the resource would land in the quarantine
+    table, and two resources' `dedup_sort` columns conflict there. The variant's columns are
+    reset first, so the quarantine table has its own columns only."""
+    try:
+        dlt.current.resource().apply_hints(table_name=TABLE, columns={}, create_table_variant=True)
+    except CurrentSourceNotAvailable:       # mapping outside an extract (no resource to hint)
+        pass
+    return dlt.mark.with_hints(rows, _HINTS, create_table_variant=True)
+
+
 def split_readable(records: Iterable[dict], mapper: Callable[[dict], dict], *, resource: str,
                    key_of: Callable[[dict], object]) -> tuple[list[dict], list | None]:
     """(rows, quarantine item or None): map each record, set aside the ones that fail."""
-    rows, bad = [], []
-    now = datetime.now(timezone.utc)
-    for record in records:
-        try:
-            rows.append(mapper(record))
-        except UNREADABLE as exc:
-            try:
-                key = str(key_of(record))
-            except UNREADABLE:
-                key = "(no key)"
-            reason = f"{type(exc).__name__}: {exc}"[:500]
-            bad.append({"resource": resource, "record_key": key, "reason": reason, "payload": record,
-                        "quarantined_at": now})
-    return rows, (dlt.mark.with_hints(bad, _HINTS, create_table_variant=True) if bad else None)
+    return Quarantine(resource).split(records, mapper, key_of)
+
+
+def readable_rows(items: list[dict]) -> list[dict]:
+    """The rows of a parent resource's item, without the quarantine rows it also yields."""
+    return [r for r in items if not ("record_key" in r and r.keys() <= _COLUMN_SET)]
+
+
+def snapshot_items(resource: str, records: list[dict], mapper: Callable[[dict], dict],
+                   key_of: Callable[[dict], object], column: str = "id") -> Iterator:
+    """A complete listing as the items of an SCD2 snapshot resource: its quarantine, then its
+    rows (if they changed since the last load) with hints that do not retire the quarantined
+    records: one that cannot be read is not a deleted one, it keeps its last loaded version."""
+    quarantine = Quarantine(resource, dlt.current.source_state())
+    rows, quarantined = quarantine.split(records, mapper, key_of)
+    if quarantined:
+        if quarantine.keys:
+            log.warning("%d %s record(s) could not be read (see the quarantine table); the rest of the "
+                        "snapshot loads, those keep their last loaded version", len(quarantine.keys), resource)
+        yield quarantined
+    if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
+        yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column))
+
+
+def retire_absent_except(keys: Iterable, column: str = "id") -> dict:
+    """Hints for an SCD2 snapshot loaded without its quarantined records: rows whose `column`
+    is one of `keys` are not retired (dlt's `destination_scope`). Give them on every load of
+    the snapshot: dlt keeps the last scope in the schema."""
+    literals = sorted({"'" + str(k).replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
+                       for k in keys if k is not None})
+    scope = f"{{table}}.{column} NOT IN ({', '.join(literals)})" if literals else "1 = 1"
+    return dlt.mark.make_hints(write_disposition={"disposition": "merge", "strategy": "scd2",
+                                                  "destination_scope": scope})
 
 
 def unknown_fields(payload: dict, known: frozenset[str]) -> dict:

@@ -39,6 +39,19 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
 - Products: `GET /products` is the full list (limit <= 5000, no timestamps, hard deletes):
   an SCD2 snapshot, so a product missing from a complete list is retired, never dropped.
 - Money `{value, unit}` (up to 6 decimals) lands as DECIMAL(24,6); times as UTC.
+- Schema drift (`sources.common.quarantine`): fields the document does not list arrive as
+  columns (invoices, credit memos). Readable: a Money `value` sent as a numeric string
+  ("12.50"); a bare number where a Money object was (its unit is the document's currency,
+  the unit of its totals or payments); an enum value outside the document (a payment
+  `method` like "TWINT": enum fields load as sent; enfore has no status field, so the
+  marts' derived status does not change). Unreadable, to `raw_enfore.quarantine` with the
+  reason and payload: Money as a formatted string ("12.50 EUR"), a value that is not a plain
+  number, an object or string where an array or object was, a missing id, total or
+  transaction time. A record with no readable `processed_date_and_time` fails the run: the
+  window scan is ordered by it. A quarantined invoice or credit memo is fetched again by id
+  on every sync until it reads (the cursor has passed it), then loads, with its contacts and
+  void, and leaves the quarantine. A quarantined product keeps its last loaded version (not
+  retired) until it reads.
 """
 from __future__ import annotations
 
@@ -49,15 +62,16 @@ from typing import Callable, Iterator, Optional
 
 import dlt
 
-from ..common.changes import ChangeFilter, snapshot_changed
+from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import Auth, RetryPolicy, TokenAuth, VendorClient
 from ..common.paging import ordered_map
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from ..common.windows import WindowTooDense, scan_range
 from . import settings as S
-from .helpers import (Listing, auth_url_for, contact_rows, document_row, processed_at, product_row,
+from .helpers import (Listing, auth_url_for, contact_rows, document_row, processed_at, product_row, record_id,
                       token_fetcher, version_of)
 
 VENDOR = S.VENDOR
@@ -151,31 +165,51 @@ def source(
 
     def documents(resource: str, kind: str, cursor: dlt.sources.incremental,
                   on_row: Callable[[dict], None] | None = None) -> Iterator[list]:
-        """Every record processed in [cursor start, end or vendor now), oldest windows first."""
+        """Every record processed in [cursor start, end or vendor now), oldest windows first,
+        then (sync runs) the records quarantined earlier that this scan did not read again."""
         backfill = cursor.end_value is not None
         changes = ChangeFilter(None if backfill else dlt.current.resource_state(), cursor.start_value)
+        quarantine = Quarantine(resource, None if backfill else dlt.current.source_state())
         listing = Listing(client.for_resource(resource), org_id, kind, page_size)
         since, until = cursor.start_value, cursor.end_value or vendor_now()
-        if since >= until:
-            return
-        latest = since
+        latest, scanned = since, set()
         try:
-            for records in scan_range(since, until, listing.window_page, step=step, page_size=page_size,
-                                      cursor_of=processed_at, key_of=lambda r: r["id"], workers=workers,
-                                      max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES):
-                rows = []
-                for record in records:
-                    row = document_row(record)
+            for records in (scan_range(since, until, listing.window_page, step=step, page_size=page_size,
+                                       cursor_of=processed_at, key_of=lambda r: r["id"], workers=workers,
+                                       max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES) if since < until else ()):
+                scanned.update(str(record_id(r)) for r in records)
+                read = quarantine.read(records, lambda r: (document_row(r), version_of(r)), record_id)
+                for row, _ in read:
                     latest = max(latest, row["processed_date_and_time"])
                     if on_row:
                         on_row(row)
-                    if changes.is_new(row["id"], version_of(record), row["processed_date_and_time"]):
-                        rows.append(row)
-                yield rows
+                yield [row for row, version in read
+                       if changes.is_new(row["id"], version, row["processed_date_and_time"])]
         except WindowTooDense as exc:
             raise VendorDataError(VENDOR, f"GET /{kind}: {exc}, past the offset ceiling; raise "
                                           "sources.enfore.max_offset if the API allows deeper offsets.") from None
         changes.forget_before(latest - timedelta(seconds=lookback_s))   # the next run starts there
+        due = [k for k in quarantine.pending if k not in scanned]
+        if due:
+            cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
+            yield from refetch_quarantined(quarantine, listing, due, on_row)
+        yield from quarantine.flush()       # after the rows: the cursor has a lag
+
+    def refetch_quarantined(quarantine: Quarantine, listing: Listing, ids: list[str],
+                            on_row: Callable[[dict], None] | None) -> Iterator[list]:
+        """Quarantined records outside the windows this run scanned, fetched by id: once enfore
+        serves them readable they load and leave the quarantine. Their processed time is behind
+        the cursor: the caller has switched its filter off (`Incremental.advance`)."""
+        fetched = list(zip(ids, ordered_map(listing.get, ids, workers)))
+        quarantine.forget(i for i, record in fetched if record is None)       # gone at enfore (404)
+        rows = quarantine.read([r for _, r in fetched if r is not None], document_row, record_id)
+        for row in rows:
+            if on_row:
+                on_row(row)
+        if rows:
+            log.info("%s: %d %s record(s) quarantined earlier now read; loading them", VENDOR, len(rows),
+                     listing.kind)
+            yield rows
 
     def remember_void(row: dict) -> None:
         if row["voided_on"] is not None:
@@ -187,23 +221,21 @@ def source(
     def products() -> Iterator[list]:
         """Full snapshot each run (no filter, no timestamps in the API)."""
         listing = Listing(client.for_resource("products"), org_id, "products", product_page_size)
-        rows: dict[str, dict] = {}
+        records: dict[str, dict] = {}
         offset = 0
         while True:
             page = listing.page(offset)
-            rows.update((p["id"], product_row(p)) for p in page.records)
+            records.update((str(record_id(p)), p) for p in page.records)
             offset += page.consumed
             if page.consumed < product_page_size:
                 break
-        snapshot = sorted(rows.values(), key=lambda r: r["id"])
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", snapshot):
-            yield snapshot
+        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id)
 
     def processed_cursor() -> dlt.sources.incremental:
         """Both document lists: processed time from `start_date` (to `end_date` in a backfill),
         re-reading `lookback_hours` before the cursor."""
         return dlt.sources.incremental("processed_date_and_time", initial_value=start, end_value=end,
-                                       lag=lookback_s, range_start="closed")
+                                       lag=lookback_s, range_start="closed", on_cursor_value_missing="include")
 
     @dlt.resource(**INVOICE_HINTS)
     def invoices(processed=processed_cursor()) -> Iterator[list]:
@@ -227,30 +259,38 @@ def source(
     @dlt.transformer(data_from=credit_memos, table_name="invoices", **INVOICE_HINTS)
     def voided_invoices(memo_rows: list) -> Iterator[list]:
         """The invoices new credit memos revert, fetched again to carry their void."""
+        memos = readable_rows(memo_rows)
+        if not memos:               # a page of quarantined credit memos
+            return
         due = []
-        for memo in memo_rows:
+        for memo in memos:
             for invoice_id in memo.get("invoices") or []:
                 read = voids_read.get(invoice_id)
                 if invoice_id not in refetched and (read is None or read < memo["transaction_date_and_time"]):
                     refetched.add(invoice_id)
                     due.append(invoice_id)
         listing = Listing(client.for_resource("voided_invoices"), org_id, "invoices", page_size)
-        rows = []
+        records = []
         for invoice_id, record in zip(due, ordered_map(listing.get, due, workers)):
             if record is None:
                 log.warning("%s: invoice %s, reverted by a credit memo, is not served (404); its void "
                             "shows in the marts through the credit memo only", VENDOR, invoice_id)
                 continue
-            rows.append(document_row(record))
-        yield rows
+            records.append(record)
+        quarantine = Quarantine("invoices", None if end is not None else dlt.current.source_state())
+        rows, quarantined = quarantine.split(records, document_row, record_id)
+        yield from filter(None, (quarantined, rows))
 
     @dlt.transformer(data_from=invoices, write_disposition="merge", primary_key=("contact_id", "role"),
                      columns=columns(last_invoice_at={**UTC_TS, "dedup_sort": "desc"}, name=TEXT,
                                      country_code=TEXT, zip=TEXT, city=TEXT))
     def customers(invoice_rows: list) -> Iterator[list]:
         """One row per contact and role named on the invoices of this run (latest wins)."""
+        readable = readable_rows(invoice_rows)
+        if not readable:            # a page of quarantined invoices
+            return
         latest: dict[tuple, dict] = {}
-        for row in (c for invoice in invoice_rows for c in contact_rows(invoice)):
+        for row in (c for invoice in readable for c in contact_rows(invoice)):
             key = (row["contact_id"], row["role"])
             if key not in latest or latest[key]["last_invoice_at"] <= row["last_invoice_at"]:
                 latest[key] = row

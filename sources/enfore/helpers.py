@@ -1,6 +1,7 @@
 """enfore specifics: the org-token auth flow, the `{items, problems}` list envelope (problems
 fetched one by one from their `on_resource`), and payload -> row mapping (Money `{value,
-unit}` to exact decimals, RFC 3339 times to UTC, contacts named on invoices to rows)."""
+unit}` to exact decimals, RFC 3339 times to UTC, contacts named on invoices to rows). A
+payload that breaks the document's types raises `Unreadable`."""
 from __future__ import annotations
 
 import base64
@@ -16,10 +17,10 @@ import orjson
 
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.http import VendorClient
-from ..common.paging import select
+from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
+from ..common.quarantine import Unreadable, decimal_of, described, list_of, object_of, require, unknown_fields, utc_of
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
-from ..common.values import number_to_decimal
 from ..common.windows import Page
 from .settings import VENDOR
 
@@ -29,6 +30,14 @@ ADDRESS_FIELDS = ("full_address", "recipient_name", "care_of", "street_name", "s
                   "city", "zip", "country_code")
 PARTY_FIELDS = (("individual", "individual_id"), ("individual_name", "individual_name"),
                 ("organization", "organization_id"), ("organization_name", "organization_name"))
+#: the document's invoice fields, and a credit memo's two more (anything else: new columns)
+DOCUMENT_FIELDS = frozenset({
+    "id", "store_id", "register_id", "operator_id", "number", "transaction_date_and_time", "issued_date_and_time",
+    "processed_date_and_time", "customer_information", "payer_information", "invoice_address",
+    "total_gross_amount", "total_net_amount", "tax_amounts", "items", "payments", "discounts", "markups",
+    "applied_discounts", "applied_markups", "has_loyalty_program_data", "has_external_promotion_program_data",
+    "sales_orders", "external_pricing_data", "additional_invoice_information", "void_reason",
+    "invoices", "reasons"})
 #: which list a problem's `on_resource` points into, from its path
 RESOURCE_PATH = re.compile(r"/org/[^/]+/(invoices|credit-memos|products)/([^/?#]+)/?$")
 
@@ -99,6 +108,16 @@ class Listing:
         self.path = f"/org/{quote(org_id, safe='')}/{kind}"
 
     def page(self, offset: int, **params: str) -> Page:
+        """One page; an empty one is asked for again before it is believed (a glitch that
+        empties a page must not end a listing or a window: there is no total to check)."""
+        page = self._page(offset, **params)
+        for _ in range(EMPTY_PAGE_CONFIRMATIONS):
+            if page.consumed:
+                break
+            page = self._page(offset, **params)
+        return page
+
+    def _page(self, offset: int, **params: str) -> Page:
         response = self.client.get(self.path, params={**params, "limit": self.limit, "offset": offset})
         where = f"GET {self.path}"
         items = select(VENDOR, response.parsed, "items", where)
@@ -129,6 +148,10 @@ class Listing:
         return record            # a product gone since the listing is simply absent
 
 
+def record_id(record: dict):
+    return record.get("id")
+
+
 def processed_at(record: dict) -> datetime:
     value = parse_utc(record.get("processed_date_and_time"))
     if value is None:
@@ -142,15 +165,21 @@ def version_of(record: dict) -> str:
 
 
 # --- rows ----------------------------------------------------------------------------------
-def money(value: object) -> tuple[Decimal | None, str | None]:
-    """`{"value": 2.521008, "unit": "EUR"}` -> (Decimal('2.521008'), 'EUR')."""
-    if not isinstance(value, dict):
+def money(value: object, what: str = "amount") -> tuple[Decimal | None, str | None]:
+    """`{"value": 2.521008, "unit": "EUR"}` -> (Decimal('2.521008'), 'EUR'). A value sent as
+    a numeric string is read; a bare number is read without a unit (the caller knows the
+    document's currency); anything else (a formatted string "12.50 EUR") is unreadable."""
+    if value is None:
         return None, None
-    return number_to_decimal(value.get("value")), value.get("unit")
+    if isinstance(value, dict):
+        return decimal_of(value.get("value"), f"{what}.value"), value.get("unit")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return decimal_of(value, what), None
+    raise Unreadable(f"{what}: expected a Money object {{value, unit}}, got {described(value)}")
 
 
-def _amount(value: object) -> Decimal | None:
-    return money(value)[0]
+def _amount(value: object, what: str = "amount") -> Decimal | None:
+    return money(value, what)[0]
 
 
 def _party(prefix: str, info: object) -> dict:
@@ -164,12 +193,15 @@ def _names(values: object, key: str | None = None) -> str | None:
     return ",".join(p for p in parts if p and p != "None") or None
 
 
-def item_row(index: int, item: dict) -> dict:
-    quantity, quantity_unit = money(item.get("quantity"))
-    standard = item.get("standard_price_and_unit") or {}
-    voids = item.get("void_information") or []
-    voided = [number_to_decimal((v.get("voided_quantity") or {}).get("value")) for v in voids]
-    voided_on = [parse_utc(v.get("voided_on")) for v in voids if v.get("voided_on")]
+def item_row(index: int, item: dict, currency: str | None) -> dict:
+    """An item; its amounts are in the document's `currency` whatever their own unit says."""
+    item = object_of(item, "items[]")
+    quantity, quantity_unit = money(item.get("quantity"), "items[].quantity")
+    standard = object_of(item.get("standard_price_and_unit"), "items[].standard_price_and_unit")
+    voids = [object_of(v, "items[].void_information[]") for v in list_of(item.get("void_information"),
+                                                                         "items[].void_information")]
+    voided = [money(v.get("voided_quantity"), "items[].void_information[].voided_quantity")[0] for v in voids]
+    voided_on = [utc_of(v.get("voided_on"), "items[].void_information[].voided_on") for v in voids if v.get("voided_on")]
     return {
         "line_index": index,
         "id": item.get("id"),
@@ -179,12 +211,12 @@ def item_row(index: int, item: dict) -> dict:
         "product_external_id": item.get("product_external_id"),
         "quantity": quantity,
         "quantity_unit": quantity_unit,
-        "gross_amount": _amount(item.get("gross_amount")),
-        "net_amount": _amount(item.get("net_amount")),
-        "undiscounted_gross_amount": _amount(item.get("undiscounted_gross_amount")),
-        "undiscounted_net_amount": _amount(item.get("undiscounted_net_amount")),
-        "unit_price": _amount(standard.get("price_per_unit")),
-        "currency": money(item.get("gross_amount"))[1],
+        "gross_amount": _amount(item.get("gross_amount"), "items[].gross_amount"),
+        "net_amount": _amount(item.get("net_amount"), "items[].net_amount"),
+        "undiscounted_gross_amount": _amount(item.get("undiscounted_gross_amount"), "items[].undiscounted_gross_amount"),
+        "undiscounted_net_amount": _amount(item.get("undiscounted_net_amount"), "items[].undiscounted_net_amount"),
+        "unit_price": _amount(standard.get("price_per_unit"), "items[].standard_price_and_unit.price_per_unit"),
+        "currency": currency,
         "taxes": _names(item.get("taxes")),
         "deposit_item_ids": _names([d for d in item.get("depending_items") or []
                                     if (d or {}).get("dependency_type") == "DEPOSIT"], "depending_item_id"),
@@ -194,41 +226,55 @@ def item_row(index: int, item: dict) -> dict:
     }
 
 
+def document_currency(doc: dict) -> str:
+    """The unit of the document's totals (or, if they are bare numbers, of its payments)."""
+    payments = [p for p in list_of(doc.get("payments"), "payments") if isinstance(p, dict)]
+    for value in (doc.get("total_gross_amount"), doc.get("total_net_amount"), *(p.get("amount") for p in payments)):
+        if isinstance(value, dict) and value.get("unit"):
+            return value["unit"]
+    raise Unreadable("no amount of the document names its currency (unit)")
+
+
 def document_row(doc: dict) -> dict:
     """An invoice or credit memo (same shape; a credit memo adds `invoices` and `reasons`)."""
-    gross, currency = money(doc.get("total_gross_amount"))
-    items = [item_row(i, item) for i, item in enumerate(doc.get("items") or [])]
-    taxes = doc.get("tax_amounts") or []
+    gross, _ = money(require(doc.get("total_gross_amount"), "total_gross_amount"), "total_gross_amount")
+    currency = document_currency(doc)
+    items = [item_row(i, item, currency) for i, item in enumerate(list_of(doc.get("items"), "items"))]
+    taxes = [object_of(t, "tax_amounts[]") for t in list_of(doc.get("tax_amounts"), "tax_amounts")]
     processed = processed_at(doc)
     voided_on = max((i["voided_on"] for i in items if i["voided_on"]), default=None)
-    address = doc.get("invoice_address") if isinstance(doc.get("invoice_address"), dict) else {}
+    address = object_of(doc.get("invoice_address"), "invoice_address")
+    void_reason = object_of(doc.get("void_reason"), "void_reason")
     row = {
-        "id": doc["id"],
+        **unknown_fields(doc, DOCUMENT_FIELDS),
+        "id": require(doc.get("id"), "id"),
         "number": doc.get("number"),
         "store_id": doc.get("store_id"),
         "register_id": doc.get("register_id"),
         "operator_id": doc.get("operator_id"),
-        "transaction_date_and_time": parse_utc(doc.get("transaction_date_and_time")),
-        "issued_date_and_time": parse_utc(doc.get("issued_date_and_time")),
+        "transaction_date_and_time": utc_of(require(doc.get("transaction_date_and_time"), "transaction_date_and_time"),
+                                            "transaction_date_and_time"),
+        "issued_date_and_time": utc_of(doc.get("issued_date_and_time"), "issued_date_and_time"),
         "processed_date_and_time": processed,
         "changed_at": max(processed, voided_on) if voided_on else processed,
         "currency": currency,
         "total_gross_amount": gross,
-        "total_net_amount": _amount(doc.get("total_net_amount")),
-        "total_tax_amount": sum((_amount(t.get("tax_amount")) or Decimal(0) for t in taxes), Decimal(0)),
-        **_party("customer", doc.get("customer_information")),
-        **_party("payer", doc.get("payer_information")),
+        "total_net_amount": _amount(doc.get("total_net_amount"), "total_net_amount"),
+        "total_tax_amount": sum((_amount(t.get("tax_amount"), "tax_amounts[].tax_amount") or Decimal(0)
+                                 for t in taxes), Decimal(0)),
+        **_party("customer", object_of(doc.get("customer_information"), "customer_information")),
+        **_party("payer", object_of(doc.get("payer_information"), "payer_information")),
         **{f"address_{k}": address.get(k) for k in ADDRESS_FIELDS},
-        "void_reason": (doc.get("void_reason") or {}).get("name") if isinstance(doc.get("void_reason"), dict) else None,
+        "void_reason": void_reason.get("name"),
         "voided_on": voided_on,
-        "payment_methods": _names(doc.get("payments"), "method"),
+        "payment_methods": _names(list_of(doc.get("payments"), "payments"), "method"),
         "items": items,
         "tax_amounts": taxes,                      # JSON as sent: tax code, taxed net, tax
         "payments": doc.get("payments") or [],     # JSON as sent
     }
     if "invoices" in doc:
-        row["invoices"] = [str(i) for i in doc.get("invoices") or []]
-        row["reasons"] = _names(doc.get("reasons"))
+        row["invoices"] = [str(i) for i in list_of(doc.get("invoices"), "invoices")]
+        row["reasons"] = _names(list_of(doc.get("reasons"), "reasons"))
     return row
 
 
@@ -254,11 +300,12 @@ def contact_rows(invoice: dict) -> list[dict]:
 
 
 def product_row(p: dict) -> dict:
-    sales = p.get("sales_price_and_quantity") or {}
-    price, currency = money(sales.get("price"))
-    identifiers = p.get("product_identifiers") or []
+    sales = object_of(p.get("sales_price_and_quantity"), "sales_price_and_quantity")
+    price, currency = money(sales.get("price"), "sales_price_and_quantity.price")
+    identifiers = [object_of(i, "product_identifiers[]") for i in list_of(p.get("product_identifiers"),
+                                                                          "product_identifiers")]
     return {
-        "id": p["id"],
+        "id": require(p.get("id"), "id"),
         "type": p.get("type"),
         "name": p.get("name"),
         "article_id": p.get("article_id"),
@@ -267,7 +314,7 @@ def product_row(p: dict) -> dict:
         "price": price,
         "currency": currency,
         "price_is_gross": sales.get("price_is_gross"),
-        "take_away_price": _amount(sales.get("take_away_price")),
+        "take_away_price": _amount(sales.get("take_away_price"), "sales_price_and_quantity.take_away_price"),
         "tax_category": p.get("tax_category"),
         "sales_category": p.get("sales_category"),
         "brand": p.get("brand"),

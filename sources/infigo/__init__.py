@@ -4,7 +4,8 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
 `vendor-docs/infigo.md` where they disagree); the sandbox serves the same readings:
 - Auth: Basic with the API token as user name and an empty password (`base64(token + ":")`).
 - Rate limit: 50 requests per rolling 10 s per token (prose of the security scheme). Every
-  request of every resource and thread takes a slot from one `RateBudget`
+  request of every resource, thread and concurrent run (a backfill's workers) takes a slot
+  from the token's one `RateBudget`
   (`rate_limit_per_window` / `rate_limit_window_s`, raise them only with a token that has a
   higher limit); a 429 pauses all of them for its `Retry-After`.
 - Orders are N+1+M: `GET /order/list/` returns ids only (no paging), `GET /order/detail/{id}`
@@ -35,6 +36,17 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
 - Enums arrive as integers (the document's type); numeric strings and names are accepted too,
   stored as the code plus the document's name (`status` 30, `status_name` "Shipped").
 - Timestamps: ISO 8601 with `Z` or an offset; naive ones are taken as UTC.
+- Schema drift (`sources.common.quarantine`): every field arrives, documented or not (new
+  ones as new columns). Readable: an integer amount sent as a numeric string ("84"); an enum
+  code outside the document (`Status` 70: stored with `status_name` NULL, an unknown name
+  with `status` NULL and the name kept; the marts leave the status NULL and
+  `unmapped_vendor_statuses` names it; such an order stays in the open re-poll). Unreadable,
+  to `raw_infigo.quarantine` with the reason and payload: an amount that is not a plain
+  number ("84.00 GBP"), a timestamp that is not one, a string where an array was
+  (`OrderLineItems`, `History`), an order without `Id`. A quarantined order is re-polled by
+  id every sync until it reads, then loads and leaves the quarantine; a quarantined product
+  keeps its last loaded version (not retired) until it reads; a quarantined customer or line
+  item loads once it is listed again (its activity moves, its order changes).
 """
 from __future__ import annotations
 
@@ -45,11 +57,12 @@ from urllib.parse import quote
 
 import dlt
 
-from ..common.changes import ChangeFilter, snapshot_changed
+from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RateBudget, RetryPolicy, VendorClient
+from ..common.http import RetryPolicy, VendorClient, shared_budget
 from ..common.paging import fan_out, ordered_map, select
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import parse_utc, window_bounds
 from . import settings as S
 from .helpers import (CUSTOMER_JSON, CUSTOMER_TIMES, LINE_JSON, LINE_MONEY, LINE_TIMES, ORDER_JSON,
@@ -114,9 +127,9 @@ def source(
         raise VendorConfigError(VENDOR, "no API token is set.", setting=_setting("api_token"))
     page_size = _positive(page_size, "page_size")
     workers = _positive(max_workers, "max_workers")
-    budget = RateBudget(_positive(rate_limit_per_window, "rate_limit_per_window"),
-                        _positive(rate_limit_window_s, "rate_limit_window_s", float),
-                        margin_s=max(0.0, float(rate_limit_margin_s)))
+    budget = shared_budget(VENDOR, token, _positive(rate_limit_per_window, "rate_limit_per_window"),
+                           _positive(rate_limit_window_s, "rate_limit_window_s", float),
+                           margin_s=max(0.0, float(rate_limit_margin_s)))
     roles = _roles(customer_roles)
     start, end = window_bounds(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, basic_auth(token, _setting("api_token")), budget=budget,
@@ -135,26 +148,30 @@ def source(
 
         return (body for body in ordered_map(fetch, ids, workers) if body is not None)
 
+    def quarantine(table: str) -> Quarantine:
+        """Sync runs remember what they quarantined (to fetch it again); a backfill does not."""
+        return Quarantine(table, dlt.current.source_state() if end is None else None)
+
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns=_hints(PRODUCT_MONEY, PRODUCT_TIMES, PRODUCT_JSON, category=TEXT, sku=TEXT))
     def products() -> Iterator[list]:
-        """Full snapshot, loaded only if it holds exactly the ids the id list names."""
+        """Full snapshot, loaded only if it holds exactly the ids the id list names. A product
+        that cannot be read is quarantined and not retired: it keeps its last loaded version."""
         scoped = client.for_resource("products")
         for _ in range(3):
             ids = listing(scoped, "/catalog/product")
             pages = max(1, -(-len(ids) // page_size))
-            rows = [product_row(p, store_currency)
-                    for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
-                                        page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
-                                        data_selector=None, workers=workers)
-                    for p in page]
-            if sorted(r["id"] for r in rows) == sorted(ids):
+            records = [p for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
+                                             page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
+                                             page_size_of=lambda _: page_size, total_items_of=lambda _: len(ids),
+                                             data_selector=None, workers=workers)
+                       for p in page]
+            if sorted(str(_record_id(p)) for p in records) == sorted(map(str, ids)):
                 break
         else:
             raise VendorDataError(VENDOR, "the product pages and GET /catalog/product disagreed three times "
                                           "(the catalog is changing while it is read); retry the sync later.")
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield rows
+        yield from snapshot_items("products", records, lambda p: product_row(p, store_currency), _record_id)
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=_hints(times=CUSTOMER_TIMES, json=CUSTOMER_JSON, changed_at=UTC_TS,
@@ -166,13 +183,15 @@ def source(
         scoped = client.for_resource("customers")
         since = changed_at.start_value
         changes = ChangeFilter(dlt.current.resource_state(), since)
+        customers_quarantine = quarantine("customers")
         base = {"Role": roles, "OrderBy": 0, "OrderDirection": 0, "PerPage": page_size}
         for filter_name in ("CreatedFrom", "LastActivityFrom") if since else (None,):
             params = {**base, filter_name: iso_utc(since)} if filter_name else base
             for page in fan_out(scoped, "/customer/v2", params=params, page_param="PageIndex", first_page=0,
                                 total_pages=_total_pages, data_selector="Data", workers=workers):
-                rows = [customer_row(c) for c in page]
+                rows = customers_quarantine.read(page, customer_row, _record_id)
                 yield [r for r in rows if changes.is_new(str(r["id"]), r["version"], r["changed_at"] or since)]
+        yield from customers_quarantine.flush()     # after the rows: the cursor has a lag
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=_hints(ORDER_MONEY, ORDER_TIMES, ORDER_JSON, tracking_number=TEXT,
@@ -190,18 +209,26 @@ def source(
             params["orderedAfter"] = iso_utc(since - timedelta(seconds=1))   # "after" is exclusive
         ids = set(listing(scoped, "/order/list/", params))
         vendor_now = scoped.server_now() or datetime.now(timezone.utc)
+        orders_quarantine = quarantine("orders")
         if state is not None:
-            # open at the last run (they may have closed since) or open now, whatever their age
+            # open at the last run (they may have closed since) or open now, whatever their age,
+            # and the ones quarantined (until they read)
             ids.update(state.get("open_ids", []))
             for status in S.OPEN_STATUSES:
                 ids.update(listing(scoped, "/order/list/", {"filterByStatus": status}))
+            ids.update(int(k) for k in orders_quarantine.pending if k.isdigit())
         changes = ChangeFilter(state, since)
-        still_open = set()
+        still_open, returned = set(), set()
         details = each(scoped, "/order/detail", sorted(ids))
         while chunk := list(itertools.islice(details, page_size)):
-            rows = [order_row(o) for o in chunk]
+            returned.update(_record_id(o) for o in chunk if isinstance(o, dict))
+            rows, quarantined = orders_quarantine.split(chunk, order_row, _record_id)
+            if quarantined:
+                yield quarantined
             still_open.update(r["id"] for r in rows if r.get("status") not in S.CLOSED_STATUSES)
             yield [r for r in rows if changes.is_new(str(r["id"]), r["version"], vendor_now)]
+        orders_quarantine.forget(int(k) for k in list(orders_quarantine.pending)
+                                 if k.isdigit() and int(k) in ids and int(k) not in returned)   # gone (404)
         if state is not None:
             state["listed_until"] = vendor_now.isoformat()
             state["open_ids"] = sorted(still_open)
@@ -212,10 +239,19 @@ def source(
     def order_line_items(order_rows: list) -> Iterator[list]:
         """The lines of every order loaded in this run (new or changed orders only)."""
         scoped = client.for_resource("order_line_items")
-        jobs = [job for row in order_rows for job in row["order_line_items"]]
-        yield [line_item_row(item) for item in each(scoped, "/orderlineitem/get", jobs)]
+        readable = readable_rows(order_rows)
+        if not readable:            # a chunk of quarantined orders
+            return
+        jobs = [job for row in readable for job in row["order_line_items"]]
+        rows, quarantined = quarantine("order_line_items").split(each(scoped, "/orderlineitem/get", jobs),
+                                                                 line_item_row, _record_id)
+        yield from filter(None, (quarantined, rows))
 
     return products, customers, orders, order_line_items
+
+
+def _record_id(record: dict):
+    return record.get("Id")
 
 
 def _total_pages(body: object) -> int:

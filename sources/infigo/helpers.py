@@ -1,9 +1,11 @@
 """Infigo payloads to warehouse rows: PascalCase to snake_case, every amount to an exact
 decimal, timestamps to aware UTC, enums (integer, numeric string or name) to their integer
-code plus the document's name, free-form lists kept as JSON."""
+code plus the document's name, free-form lists kept as JSON. Every field arrives, documented
+or not; a value that breaks the document's types raises `Unreadable`."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from datetime import datetime
@@ -12,8 +14,7 @@ from typing import Any
 import orjson
 
 from ..common.http import StaticHeaderAuth
-from ..common.timeutil import parse_utc
-from ..common.values import number_to_decimal
+from ..common.quarantine import Unreadable, decimal_of, list_of, utc_of
 from . import settings as S
 
 ORDER_MONEY = ("ShippingCost", "Tax", "OrderTotal", "BudgetUsed", "CurrencyRate", "OrderSubtotalInclTax",
@@ -60,6 +61,7 @@ def basic_auth(token: str, setting: str) -> StaticHeaderAuth:
 _CAPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=4096)      # a few hundred distinct field names, seen on every record
 def snake(name: str) -> str:
     """`OrderSubTotalDiscountInclTax` -> `order_sub_total_discount_incl_tax`."""
     return _CAPS.sub("_", name).lower()
@@ -67,9 +69,12 @@ def snake(name: str) -> str:
 
 def enum_code(value: Any, names: dict[int, str]) -> int | None:
     """The document types enums as integers, names them in `x-enumNames`, and some fields as
-    strings: accept `30`, `"30"` and `"Shipped"` alike."""
+    strings: accept `30`, `"30"` and `"Shipped"` alike. A name the document does not list
+    has no code (None); `shape` keeps it as the name."""
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float) and not value.is_integer():
+        raise Unreadable(f"{value!r} is not an enum code")
     if isinstance(value, (int, float)):
         return int(value)
     text = str(value).strip()
@@ -84,7 +89,9 @@ def shape(payload: dict, *, money: tuple = (), times: tuple = (), enums: dict | 
     """One API object as a row: snake_case keys, amounts as decimals, UTC timestamps, enum
     codes with a `<field>_name`, the listed lists/objects as JSON values, other nested
     objects (addresses) left to dlt to flatten into `<object>__<field>` columns. Nulls are
-    left out: a column appears once a value does (a merge replaces the whole row)."""
+    left out: a column appears once a value does (a merge replaces the whole row). An enum
+    value outside the document keeps its code (`<field>_name` NULL) or, sent as a name, its
+    name (`<field>` NULL): the marts flag it, nothing is lost."""
     enums = enums or {}
     row: dict[str, Any] = {}
     for key, value in payload.items():
@@ -92,12 +99,12 @@ def shape(payload: dict, *, money: tuple = (), times: tuple = (), enums: dict | 
             continue
         name = snake(key)
         if key in money:
-            row[name] = number_to_decimal(value)
+            row[name] = decimal_of(value, key)
         elif key in times:
-            row[name] = parse_utc(value)
+            row[name] = utc_of(value, key)
         elif key in enums:
             row[name] = enum_code(value, enums[key])
-            row[f"{name}_name"] = enums[key].get(row[name]) if row[name] is not None else None
+            row[f"{name}_name"] = enums[key].get(row[name]) if row[name] is not None else str(value)
         elif key in json:
             row[name] = value
         elif isinstance(value, dict):
@@ -114,14 +121,17 @@ def version_of(payload: dict) -> str:
 
 def order_row(o: dict) -> dict:
     row = shape(o, money=ORDER_MONEY, times=ORDER_TIMES, enums=ORDER_ENUMS, json=ORDER_JSON)
-    row["order_line_items"] = [j for j in (o.get("OrderLineItems") or []) if j]
+    if row.get("id") is None:
+        raise Unreadable("Id is missing")
+    row["order_line_items"] = [j for j in list_of(o.get("OrderLineItems"), "OrderLineItems") if j]
     row["version"] = version_of(o)
     return row
 
 
 def line_item_row(item: dict) -> dict:
     row = shape(item, money=LINE_MONEY, times=LINE_TIMES, enums=LINE_ENUMS, json=LINE_JSON)
-    history = [parse_utc(h.get("Timestamp")) for h in item.get("History") or [] if h.get("Timestamp")]
+    history = [utc_of(h.get("Timestamp"), "History[].Timestamp")
+               for h in list_of(item.get("History"), "History") if h.get("Timestamp")]
     row["last_status_at"] = max(history) if history else None
     return row
 

@@ -22,7 +22,7 @@ where they disagree); the sandbox serves the same readings:
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Iterator, Optional
 
 import dlt
@@ -84,8 +84,8 @@ def source(
         params = {"items": page_size, "sort_col": "created_at", "sort_dir": "asc",
                   "period": days_between(since, vendor_now(scoped)) + 1}
         return fan_out(scoped, path, params=params, page_param="page", first_page=1,
-                       total_pages=_total_pages, page_size_of=_per_page, data_selector="data",
-                       workers=max_workers)
+                       total_pages=_total_pages, page_size_of=_per_page, total_items_of=_total_items,
+                       data_selector="data", workers=max_workers)
 
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns=columns(price=MONEY, updated_at=UTC_TS, colors=JSON))
@@ -171,6 +171,13 @@ class _VendorClock:
                 client.get("/user")
                 self._now = client.server_now() or datetime.now(timezone.utc)
             return self._now
+
+
+def _total_items(body: object) -> int | None:
+    try:
+        return int(body["meta"]["pagination"]["total"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _per_page(body: object) -> int | None:

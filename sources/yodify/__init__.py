@@ -51,6 +51,17 @@ where they disagree); the sandbox serves the same readings:
 - Snapshots are held in memory (catalogs, accounts: small next to orders, which stream); a
   snapshot whose listing changed while paging (repeated ids, or `total_items` disagrees) is
   skipped for that run rather than retiring rows by mistake.
+- Schema drift (`sources.common.quarantine`): fields the document does not list arrive as
+  columns (orders). Readable: a double sent as a plain numeric string ("525.23"), an
+  `order_status` outside the enum (loaded as sent; the marts leave its status NULL and
+  `unmapped_vendor_statuses` names it; the order stays watched like an open one).
+  Unreadable, to `raw_yodify.quarantine` with the reason and payload: a number that does not
+  parse ("525,23"), an object or string where the document has an array (`items`,
+  `shipments`) or an object (`customer`, addresses), a timestamp that is not one, a missing
+  `id` or `ordered_date`. A quarantined order is re-fetched by id on every sync (SinceId has
+  passed it) and loads, leaving the quarantine, once Yodify serves it readable. A quarantined
+  product, account or user keeps its last loaded version (it is not retired) until it reads;
+  a quarantined SKU loads once it reads (the whole SKU list is read on every sync).
 """
 from __future__ import annotations
 
@@ -64,11 +75,12 @@ from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
+from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
 from . import settings as S
 from .helpers import (ADDRESS_FIELDS, Listing, account_row, account_user_row, customers_of, fetch_by_ids, is_open, log,
-                      order_row, product_row, sku_row, snapshot, token_fetcher, version_of)
+                      order_row, product_row, record_id, sku_row, snapshot, token_fetcher, version_of)
 
 VENDOR = S.VENDOR
 RESOURCES = ("products", "orders", "customers", "skus", "sku_ids", "accounts", "account_users")
@@ -149,33 +161,34 @@ def source(
         scoped = client.for_resource("orders")
         expand = {"Expand": list(S.ORDER_EXPAND)}
         if end is not None:                                   # backfill: a window, no state
+            quarantine = Quarantine("orders")
             window = {"CreatedOnMax": _iso(end), **({"CreatedOnMin": _iso(start)} if start else {})}
             for page in Listing(scoped, "/Orders", {**window, **expand}, page_size=size, workers=workers):
-                yield [r for r in map(order_row, page) if r["ordered_date"] < end]
+                rows, quarantined = quarantine.split(page, order_row, record_id)
+                yield from filter(None, (quarantined, [r for r in rows if r["ordered_date"] < end]))
             return
-        watch = OrderWatch(dlt.current.resource_state())
+        watch = OrderWatch(dlt.current.resource_state(), Quarantine("orders", dlt.current.source_state()))
         if watch.max_id is None:                              # first sync: everything since start_date
             since = {"CreatedOnMin": _iso(start)} if start else {}
             for page in Listing(scoped, "/Orders", {**since, **expand}, page_size=size, workers=workers):
-                yield watch.admit([order_row(o) for o in page], scoped.server_now())
+                yield from watch.read(page, scoped.server_now())
             watch.save()
             return
         # short listings from here on: one page at a time, so no request goes past the end
         for page in Listing(scoped, "/Orders", {"SinceId": watch.max_id, **expand}, page_size=size, workers=1):
-            yield watch.admit([order_row(o) for o in page], scoped.server_now())
-        asked = sorted(watch.open_before_run)
+            yield from watch.read(page, scoped.server_now())
+        asked = watch.refetch_ids()
         returned: set = set()
         for page in fetch_by_ids(scoped, "/Orders", asked, expand, batch=size, workers=workers):
-            rows = [order_row(o) for o in page]
-            returned.update(r["id"] for r in rows)
-            yield watch.admit(rows, scoped.server_now())
+            returned.update(record_id(o) for o in page if isinstance(o, dict))
+            yield from watch.read(page, scoped.server_now())
         watch.forget(set(asked) - returned)
         now = scoped.server_now() or datetime.now(timezone.utc)
         window_start = now - timedelta(days=float(late_change_window_days))
         watch.prune(window_start)
         for page in Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start), "Statuses": list(S.REFUND_STATUSES),
                                                 **expand}, page_size=size, workers=1):
-            yield watch.admit([order_row(o) for o in page], now)
+            yield from watch.read(page, now)
         watch.save()
 
     seen_customers: dict[str, str] = {}
@@ -185,8 +198,11 @@ def source(
                                      discount_level_id=BIGINT, discount_level_name=TEXT))
     def customers(order_rows: list) -> Iterator[list]:
         """The buyers named on the orders of this run (Order.customer), each snapshot once."""
+        readable = readable_rows(order_rows)
+        if not readable:            # a page of quarantined orders
+            return
         rows = []
-        for row in customers_of(order_rows):
+        for row in customers_of(readable):
             version = version_of(row)
             if seen_customers.get(row["id"]) != version:
                 seen_customers[row["id"]] = version
@@ -196,28 +212,36 @@ def source(
     @dlt.resource(write_disposition=SCD2, primary_key="id", columns=columns(created_on=UTC_TS, brand_name=TEXT))
     def products() -> Iterator[list]:
         """Full snapshot each run (no modified stamp on a product); deletions retire rows."""
-        rows = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)), product_row)
-        if rows is not None and snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield rows
+        records = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)))
+        if records is not None:
+            yield from snapshot_items("products", records, product_row, record_id)
 
     @dlt.resource(selected=False)
     def sku_listing() -> Iterator[list]:
         """The complete SKU list, read once per run for `skus` and `sku_ids`."""
-        rows = snapshot(listing("skus", "/SKUs"), sku_row)
-        if rows is not None:
-            yield rows
+        records = snapshot(listing("skus", "/SKUs"))
+        if records is not None:
+            yield records
 
     @dlt.transformer(data_from=sku_listing, write_disposition="merge", primary_key="id",
                      columns=columns(list_price=MONEY6, sale_price=MONEY6, inventory=MONEY6, created_on=UTC_TS,
                                      modified_on=UTC_TS, sale_start_date=UTC_TS, sale_end_date=UTC_TS))
-    def skus(rows: list, modified_on=dlt.sources.incremental("modified_on", range_start="closed")) -> Iterator[list]:
-        """SKUs whose `modified_on` moved since the last sync (the filter is client-side)."""
-        yield rows
+    def skus(records: list, modified_on=dlt.sources.incremental("modified_on", range_start="closed",
+                                                                on_cursor_value_missing="include")) -> Iterator[list]:
+        """SKUs whose `modified_on` moved since the last sync (the filter is client-side), and
+        the SKUs quarantined earlier that read now (a fix need not move `modified_on`)."""
+        quarantine = Quarantine("skus", dlt.current.source_state())
+        rows, quarantined = quarantine.split(records, sku_row, record_id)
+        yield from filter(None, (quarantined, rows))
+        released = [r for r in rows if str(r["id"]) in quarantine.released]
+        if released:                # behind the cursor, maybe: loaded unfiltered
+            modified_on.advance(None)
+            yield released
 
     @dlt.transformer(data_from=sku_listing, write_disposition=SCD2, primary_key="id")
-    def sku_ids(rows: list) -> Iterator[list]:
-        """The ids of the complete SKU list: a retired id is a SKU deleted at Yodify."""
-        ids = [{"id": r["id"]} for r in rows]
+    def sku_ids(records: list) -> Iterator[list]:
+        """The ids of the complete SKU list (readable or not): a retired id is a SKU deleted at Yodify."""
+        ids = [{"id": r["id"]} for r in records]
         if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", ids):
             yield ids
 
@@ -225,39 +249,50 @@ def source(
     def account_listing() -> Iterator[list]:
         """The complete account list with its users (`user_accounts`), read once per run for
         `accounts` and `account_users`: the users' own list would cost a second full listing."""
-        rows = snapshot(listing("accounts", "/Accounts", Expand=["user_accounts"]), lambda a: a)
-        if rows is not None:
-            yield rows
+        records = snapshot(listing("accounts", "/Accounts", Expand=["user_accounts"]))
+        if records is not None:
+            yield records
 
     @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key="id",
                      columns=columns(created_on=UTC_TS, custom_payment_terms=TEXT, street2=TEXT, state_code=TEXT))
     def accounts(listed: list) -> Iterator[list]:
-        rows = [account_row(a) for a in listed]
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield rows
+        yield from snapshot_items("accounts", listed, account_row, record_id)
 
     @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key="id",
                      columns=columns(id=TEXT, created_on=UTC_TS, salutation=TEXT))
     def account_users(listed: list) -> Iterator[list]:
-        rows = [account_user_row(u, a["id"]) for a in listed for u in a.get("user_accounts") or []]
-        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-            yield rows
+        account_of = {id(u): a.get("id") for a in listed for u in a.get("user_accounts") or []}
+        yield from snapshot_items("account_users", [u for a in listed for u in a.get("user_accounts") or []],
+                                  lambda u: account_user_row(u, account_of[id(u)]), record_id)
 
     return products, orders, customers, sku_listing, skus, sku_ids, account_listing, accounts, account_users
 
 
 class OrderWatch:
     """What the orders resource remembers between syncs, in its dlt state: the highest order
-    id loaded (`SinceId`), the ids of open orders (re-fetched every sync), and the versions of
+    id seen (`SinceId`), the ids of open orders (re-fetched every sync), and the versions of
     watched orders (open or in a refund status: the ones a later sync sees again), so an
-    unchanged order is not loaded twice."""
+    unchanged order is not loaded twice. Quarantined orders (`quarantine.pending`, in the
+    source state) are re-fetched by id like open ones until they read: `SinceId` has passed
+    them, and Yodify gives a fixed order no new id."""
 
-    def __init__(self, state: dict):
+    def __init__(self, state: dict, quarantine: Quarantine):
         self.state = state
+        self.quarantine = quarantine
         self.max_id: int | None = state.get("max_id")
         self.open_before_run: set[int] = set(state.get("open_ids", []))
         self.open = set(self.open_before_run)
         self.changes = ChangeFilter(state, None)
+
+    def read(self, page: list[dict], now: datetime | None) -> Iterator[list]:
+        """A page's quarantine rows and the rows to load."""
+        rows, quarantined = self.quarantine.split(page, order_row, record_id)
+        for key in self.quarantine.keys:
+            if isinstance(key, int):
+                self.max_id = max(self.max_id or 0, key)
+        if quarantined:
+            yield quarantined
+        yield self.admit(rows, now)
 
     def admit(self, rows: list[dict], now: datetime | None) -> list[dict]:
         """The rows to load: every row not seen before in this version."""
@@ -277,12 +312,18 @@ class OrderWatch:
             out.append(r)
         return out
 
+    def refetch_ids(self) -> list[int]:
+        """Open orders of the last sync and the orders still in quarantine."""
+        quarantined = {int(k) for k in self.quarantine.pending if k.isdigit()}
+        return sorted(self.open_before_run | quarantined)
+
     def forget(self, ids: set) -> None:
-        """Open orders that no longer come back: deleted at Yodify."""
+        """Watched orders that no longer come back: deleted at Yodify."""
         if ids:
-            log.warning("%s: %d open order(s) no longer returned by GET /Orders?Ids=... (deleted at the "
+            log.warning("%s: %d watched order(s) no longer returned by GET /Orders?Ids=... (deleted at the "
                         "vendor); their rows stay as last loaded: %s", VENDOR, len(ids), sorted(ids)[:10])
         self.open -= ids
+        self.quarantine.forget(ids)
 
     def prune(self, horizon: datetime) -> None:
         """Forget versions of orders older than the late-change window (never seen again)."""

@@ -1,5 +1,6 @@
 """Yodify specifics: the OAuth2 token request, paging a list in either documented shape, and
-payload -> row mapping (double amounts to exact decimals, ISO timestamps to UTC)."""
+payload -> row mapping (double amounts to exact decimals, ISO timestamps to UTC). A payload
+that breaks the document's types raises `Unreadable` (see `sources.common.quarantine`)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,12 +9,11 @@ from typing import Callable, Iterator
 
 import orjson
 
-from ..common.errors import VendorAuthError, VendorDataError
+from ..common.errors import VendorAuthError
 from ..common.http import VendorClient
-from ..common.paging import fan_out_until_short, ordered_map, select
-from ..common.timeutil import parse_utc
-from ..common.values import number_to_decimal
-from .settings import OPEN_STATUSES, VENDOR
+from ..common.paging import fan_out_until_short, full_page, ordered_map, select
+from ..common.quarantine import decimal_of as dec, list_of, object_of, require, unknown_fields, utc_of as utc
+from .settings import OPEN_STATUSES, ORDER_STATUSES, VENDOR
 
 log = logging.getLogger("vendorsync.yodify")
 
@@ -61,15 +61,33 @@ class Listing:
     def __iter__(self) -> Iterator[list]:
         first = self._get(1)
         page = self._data(first)
+        if isinstance(first, dict) and first.get("has_more") and len(page) < self.page_size:
+            page = full_page(self.client, lambda n: self._data(self._get(n)), 1, self.page_size,
+                             f"GET {self.path}")
         yield page
         if isinstance(first, dict):
             self.total = int(first.get("total_items") or 0)
             if not first.get("has_more"):
                 return
             last = max(2, -(-self.total // self.page_size))
-            body: object = first
-            for body in ordered_map(self._get, range(2, last + 1), self.workers):
-                yield self._data(body)
+
+            rest = self.total - (last - 1) * self.page_size      # what the last page must hold
+
+            def fetch(number: int) -> tuple[list, object]:
+                """Pages must hold what total_items says: a short one is a hole, re-fetched."""
+                if number < last:
+                    return full_page(self.client, lambda n: self._data(self._get(n)), number,
+                                     self.page_size, f"GET {self.path}"), None
+                body = self._get(number)
+                data = self._data(body)
+                if len(data) < rest:
+                    data = full_page(self.client, lambda n: self._data(self._get(n)), number, rest,
+                                     f"GET {self.path}")
+                return data, body
+
+            body: object = None
+            for data, body in ordered_map(fetch, range(2, last + 1), self.workers):
+                yield data
             number = last
             while isinstance(body, dict) and body.get("has_more"):    # grew while paging
                 number += 1
@@ -81,17 +99,21 @@ class Listing:
                                            workers=self.workers)
 
 
-def snapshot(listing: Listing, to_row: Callable[[dict], dict]) -> list[dict] | None:
-    """A complete listing as rows, or None when it is not trustworthy as a snapshot (ids
-    repeated, or fewer/more rows than `total_items` said: the list changed while it was
-    paged). An untrustworthy snapshot is skipped, so no row is retired by mistake."""
-    rows = [to_row(x) for page in listing for x in page]
-    ids = {r["id"] for r in rows}
-    if len(ids) != len(rows) or (listing.total is not None and len(rows) != listing.total):
-        log.warning("%s: GET %s changed while it was paged (%d rows, %d ids, total_items %s); "
-                    "the snapshot is skipped this run", VENDOR, listing.path, len(rows), len(ids), listing.total)
+def snapshot(listing: Listing) -> list[dict] | None:
+    """A complete listing's records, or None when it is not trustworthy as a snapshot (ids
+    missing or repeated, or fewer/more records than `total_items` said: the list changed
+    while it was paged). An untrustworthy snapshot is skipped, so no row is retired by mistake."""
+    records = [x for page in listing for x in page]
+    ids = {x.get("id") for x in records if isinstance(x, dict)} - {None}
+    if len(ids) != len(records) or (listing.total is not None and len(records) != listing.total):
+        log.warning("%s: GET %s changed while it was paged (%d records, %d ids, total_items %s); "
+                    "the snapshot is skipped this run", VENDOR, listing.path, len(records), len(ids), listing.total)
         return None
-    return rows
+    return records
+
+
+def record_id(record: dict):
+    return record.get("id")
 
 
 def id_batches(ids: list, size: int) -> Iterator[list]:
@@ -110,48 +132,49 @@ def fetch_by_ids(client: VendorClient, path: str, ids: list, params: dict, *, ba
     yield from ordered_map(fetch, id_batches(ids, batch), workers)
 
 
-def dec(value: object):
-    return number_to_decimal(value)  # type: ignore[arg-type]
-
-
 ADDRESS_FIELDS = ("name", "first_name", "last_name", "company_name", "street1", "street2", "postal_code", "city",
                   "state_code", "country_code")
 
 
-def _address(a: dict | None) -> dict:
-    a = a or {}
+def _address(a: object, what: str) -> dict:
+    a = object_of(a, what)
     return {k: a.get(k) for k in ADDRESS_FIELDS}
 
 
 MONEY_FIELDS = ("subtotal", "freight", "tax", "discount", "transaction_fee", "total")
+#: the document's Order fields (anything else is kept as new columns)
+ORDER_FIELDS = frozenset({
+    "id", "object", "client_identifier", "shopping_cart_id", "order_number", "customer_id", "customer", "items",
+    "shipping_address", "billing_address", "shipments", "shipping_instructions", "shipping_method",
+    "currency_code", "seller_currency_code", "order_status", "payment_method", *MONEY_FIELDS, "tax_rate",
+    "exchange_rate", *(f"seller_{f}" for f in MONEY_FIELDS), "ordered_date", "additional_information", "url"})
 
 
 def order_row(o: dict) -> dict:
-    if o.get("id") is None:
-        raise VendorDataError(VENDOR, f"an order without an id in GET /Orders (order_number {o.get('order_number')!r}).")
-    customer = o.get("customer") or {}
-    info = o.get("additional_information") or {}
+    customer = object_of(o.get("customer"), "customer")
+    info = object_of(o.get("additional_information"), "additional_information")
     row = {
-        "id": o["id"],
+        **unknown_fields(o, ORDER_FIELDS),
+        "id": require(o.get("id"), "id"),
         "order_number": o.get("order_number"),
         "shopping_cart_id": o.get("shopping_cart_id"),
         "customer_id": o.get("customer_id") or customer.get("id"),
-        "ordered_date": parse_utc(o.get("ordered_date")),
+        "ordered_date": utc(require(o.get("ordered_date"), "ordered_date"), "ordered_date"),
         "order_status": o.get("order_status"),
         "payment_method": o.get("payment_method"),
         "shipping_method": o.get("shipping_method"),
         "currency_code": o.get("currency_code"),
         "seller_currency_code": o.get("seller_currency_code"),
-        "exchange_rate": dec(o.get("exchange_rate")),
-        "tax_rate": dec(o.get("tax_rate")),
-        **{f: dec(o.get(f)) for f in MONEY_FIELDS},
-        **{f"seller_{f}": dec(o.get(f"seller_{f}")) for f in MONEY_FIELDS},
+        "exchange_rate": dec(o.get("exchange_rate"), "exchange_rate"),
+        "tax_rate": dec(o.get("tax_rate"), "tax_rate"),
+        **{f: dec(o.get(f), f) for f in MONEY_FIELDS},
+        **{f"seller_{f}": dec(o.get(f"seller_{f}"), f"seller_{f}") for f in MONEY_FIELDS},
         "purchase_order_number": info.get("purchase_order_number"),
         "customer": customer_row(customer),
-        "shipping_address": _address(o.get("shipping_address")),
-        "billing_address": _address(o.get("billing_address")),
-        "items": [item_row(i) for i in o.get("items") or []],
-        "shipments": [shipment_row(s) for s in o.get("shipments") or []],
+        "shipping_address": _address(o.get("shipping_address"), "shipping_address"),
+        "billing_address": _address(o.get("billing_address"), "billing_address"),
+        "items": [item_row(object_of(i, "items[]")) for i in list_of(o.get("items"), "items")],
+        "shipments": [shipment_row(object_of(s, "shipments[]")) for s in list_of(o.get("shipments"), "shipments")],
     }
     return row
 
@@ -159,17 +182,20 @@ def order_row(o: dict) -> dict:
 def item_row(i: dict) -> dict:
     return {"id": i.get("id"), "sku_id": i.get("sku_id"), "product_id": i.get("product_id"),
             "quantity": i.get("quantity"), "model_number": i.get("model_number"),
-            "price_per_unit": dec(i.get("price_per_unit")), "seller_price_per_unit": dec(i.get("seller_price_per_unit")),
+            "price_per_unit": dec(i.get("price_per_unit"), "items[].price_per_unit"),
+            "seller_price_per_unit": dec(i.get("seller_price_per_unit"), "items[].seller_price_per_unit"),
             "unit_of_measure": i.get("unit_of_measure")}
 
 
 def shipment_row(s: dict) -> dict:
     return {"id": s.get("id"), "status": s.get("status"), "shipment_type": s.get("shipment_type"),
             "carrier": s.get("carrier"), "tracking_number": s.get("tracking_number"),
-            "created_on": parse_utc(s.get("created_on")), "shipped_date": parse_utc(s.get("shipped_date")),
-            "estimated_delivery_date": parse_utc(s.get("estimated_delivery_date")),
+            "created_on": utc(s.get("created_on"), "shipments[].created_on"),
+            "shipped_date": utc(s.get("shipped_date"), "shipments[].shipped_date"),
+            "estimated_delivery_date": utc(s.get("estimated_delivery_date"), "shipments[].estimated_delivery_date"),
             "items": [{"order_item_id": x.get("order_item_id"), "sku_id": x.get("sku_id"),
-                       "quantity": x.get("quantity")} for x in s.get("items") or []]}
+                       "quantity": x.get("quantity")}
+                      for x in (object_of(x, "shipments[].items[]") for x in list_of(s.get("items"), "shipments[].items"))]}
 
 
 CUSTOMER_FIELDS = ("first_name", "last_name", "company_name", "email_address", "phone_number", "account_id",
@@ -197,27 +223,30 @@ def version_of(row: dict) -> str:
 
 
 def is_open(row: dict) -> bool:
-    return row["order_status"] in OPEN_STATUSES
+    """Open orders are re-fetched every sync; so is one in a status the document does not
+    list (nobody knows whether it is final)."""
+    return row["order_status"] in OPEN_STATUSES or row["order_status"] not in ORDER_STATUSES
 
 
 def product_row(p: dict) -> dict:
-    brand = p.get("brand") or {}
-    return {"id": p["id"], "library_product_id": p.get("library_product_id"), "name": p.get("name"),
+    brand = object_of(p.get("brand"), "brand")
+    return {"id": require(p.get("id"), "id"), "library_product_id": p.get("library_product_id"), "name": p.get("name"),
             "short_name": p.get("short_name"), "short_description": p.get("short_description"),
             "brand_id": p.get("brand_id"), "brand_name": brand.get("name"), "url": p.get("url"),
-            "created_on": parse_utc(p.get("created_on"))}
+            "created_on": utc(p.get("created_on"), "created_on")}
 
 
 def sku_row(s: dict) -> dict:
-    return {"id": s["id"], "store_product_id": s.get("store_product_id"),
+    return {"id": require(s.get("id"), "id"), "store_product_id": s.get("store_product_id"),
             "library_product_id": s.get("library_product_id"), "sku_identifier": s.get("sku_identifier"),
             "manufacturer_part_number": s.get("manufacturer_part_number"),
             "short_description": s.get("short_description"), "description": s.get("description"),
-            "list_price": dec(s.get("list_price")), "sale_price": dec(s.get("sale_price")),
-            "is_on_sale": s.get("is_on_sale"), "sale_start_date": parse_utc(s.get("sale_start_date")),
-            "sale_end_date": parse_utc(s.get("sale_end_date")), "inventory": dec(s.get("inventory")),
-            "unit_of_measure": s.get("unit_of_measure"), "created_on": parse_utc(s.get("created_on")),
-            "modified_on": parse_utc(s.get("modified_on"))}
+            "list_price": dec(s.get("list_price"), "list_price"), "sale_price": dec(s.get("sale_price"), "sale_price"),
+            "is_on_sale": s.get("is_on_sale"), "sale_start_date": utc(s.get("sale_start_date"), "sale_start_date"),
+            "sale_end_date": utc(s.get("sale_end_date"), "sale_end_date"),
+            "inventory": dec(s.get("inventory"), "inventory"), "unit_of_measure": s.get("unit_of_measure"),
+            "created_on": utc(s.get("created_on"), "created_on"),
+            "modified_on": utc(require(s.get("modified_on"), "modified_on"), "modified_on")}
 
 
 ACCOUNT_FIELDS = ("name", "account_number", "discount_level_id", "payment_terms", "custom_payment_terms",
@@ -227,7 +256,8 @@ ACCOUNT_FIELDS = ("name", "account_number", "discount_level_id", "payment_terms"
 
 def account_row(a: dict) -> dict:
     """The account itself; its `user_accounts` come from /AccountUsers (one place per user)."""
-    return {"id": a["id"], **{k: a.get(k) for k in ACCOUNT_FIELDS}, "created_on": parse_utc(a.get("created_on"))}
+    return {"id": require(a.get("id"), "id"), **{k: a.get(k) for k in ACCOUNT_FIELDS},
+            "created_on": utc(a.get("created_on"), "created_on")}
 
 
 USER_FIELDS = ("account_id", "discount_level_id", "first_name", "last_name", "salutation", "email", "title",
@@ -236,5 +266,5 @@ USER_FIELDS = ("account_id", "discount_level_id", "first_name", "last_name", "sa
 
 def account_user_row(u: dict, account_id: int) -> dict:
     """An account's user (`Account.user_accounts[]`)."""
-    return {"id": str(u["id"]), **{k: u.get(k) for k in USER_FIELDS}, "account_id": u.get("account_id") or account_id,
-            "created_on": parse_utc(u.get("created_on"))}
+    return {"id": str(require(u.get("id"), "id")), **{k: u.get(k) for k in USER_FIELDS},
+            "account_id": u.get("account_id") or account_id, "created_on": utc(u.get("created_on"), "created_on")}

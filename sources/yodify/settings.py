@@ -14,6 +14,10 @@ LATE_CHANGE_WINDOW_DAYS = 45
 START_DATE = "2020-01-01"
 MAX_WORKERS = 4
 
+#: the document's `order_status` enum; a value outside it loads as sent (the marts flag it)
+ORDER_STATUSES = frozenset({"New", "Processing", "Shipped", "PartiallyShipped", "Complete", "Cancelled", "Received",
+                            "RefundRequested", "Refunded", "RefundRejected", "StockConfirmed",
+                            "StockPartiallyConfirmed", "ReadyForPickup", "PartiallyReadyForPickup"})
 #: order statuses after which an order still changes: re-fetched by id on every sync
 OPEN_STATUSES = frozenset({"New", "Received", "StockConfirmed", "StockPartiallyConfirmed", "Processing",
                            "PartiallyShipped", "Shipped", "ReadyForPickup", "PartiallyReadyForPickup",

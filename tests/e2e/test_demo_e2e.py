@@ -78,3 +78,17 @@ def test_demo_summary_names_every_vendor(demo_warehouse):
     _, truths, stdout = demo_warehouse
     for vendor in truths:
         assert f"{vendor}" in stdout and "marts match" in stdout
+
+
+def test_the_readme_questions_run_and_answer(demo_warehouse):
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    queries = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+    assert len(queries) >= 5
+    warehouse, _, _ = demo_warehouse
+    for sql in queries:
+        rows = query(warehouse, sql)
+        assert rows, sql                          # every question has an answer in the demo data

@@ -1,7 +1,7 @@
 """A backfill loads a historical window and leaves the sync's cursors where they were."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def cursor_state(project, pipeline: str) -> str | None:

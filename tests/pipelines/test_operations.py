@@ -121,3 +121,28 @@ def test_sync_skips_a_vendor_under_backfill_and_says_so(project, fresh_sandbox):
     assert "skipped" in sync.stdout and "backfill" in sync.stdout
     statuses = project.query("select status from ops.run_ledger where command = 'sync' and resource = '*'")
     assert statuses == [("skipped",)]
+
+
+def test_a_failing_vendor_leaves_the_others_loaded_and_sets_the_exit_code(project, sandbox_tiny):
+    from tests.reconcile import assert_matches_truth
+
+    project.point_at(sandbox_tiny)
+    vendors = list(sandbox_tiny.state["vendors"])
+    broken = "yodify"
+    project.set("SOURCES__YODIFY__BASE_URL", "http://127.0.0.1:9/api/v1")   # nobody listens there
+    project.set("SOURCES__YODIFY__MAX_ATTEMPTS", "2")
+    partial = project.cli("sync", "--no-transform")
+    assert partial.returncode == 3, partial.stdout + partial.stderr
+    assert "yodify: cannot connect" in partial.stdout and "sources.yodify.base_url" in partial.stdout
+    statuses = dict(project.query("select vendor, status from ops.run_ledger where resource = '*'"))
+    assert statuses == {v: ("failed" if v == broken else "success") for v in vendors}
+    for vendor in vendors:
+        if vendor != broken:
+            assert_matches_truth(vendor, project, sandbox_tiny.control.truth(vendor))
+    assert project.query("select count(*) from information_schema.tables "
+                         f"where table_schema = 'raw_{broken}'") == [(0,)]      # no rows, no cursor
+
+    project.set("SOURCES__YODIFY__BASE_URL", sandbox_tiny.vendor("yodify")["base_url"])
+    healed = project.cli("sync", "--no-transform")
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    assert_matches_truth(broken, project, sandbox_tiny.control.truth(broken))

@@ -4,7 +4,7 @@ splits windows, late records are caught by the lookback, voids of old invoices a
 and faults lose nothing, and a refused login is one clear line."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
