@@ -7,13 +7,16 @@ import logging
 import sys
 from pathlib import Path
 
-from .settings import PathProblem, prepare_environment, resolve_paths
+from .settings import DESTINATIONS, PathProblem, prepare_environment, resolve_paths
 
 log = logging.getLogger("vendorsync")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vendorsync", description=__doc__)
+    parser.add_argument("--destination", choices=DESTINATIONS, default=None,
+                        help="the warehouse: duckdb (default) or postgres (env VENDORSYNC_DESTINATION, "
+                             "or [vendorsync] destination in .dlt/config.toml)")
     parser.add_argument("--warehouse", type=Path, default=None,
                         help="DuckDB warehouse file (default data/warehouse.duckdb; env VENDORSYNC_WAREHOUSE)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
@@ -96,7 +99,7 @@ def cmd_sync(args, paths) -> int:
 
     vendors = pick_vendors(args.vendor)
     resources = {v.name: check_resources(v, args.resource) for v in vendors}
-    with sync_lock(paths.warehouse, "sync").acquire(wait=args.wait):
+    with sync_lock(paths.lock_anchor, "sync").acquire(wait=args.wait):
         run_id = ledger.new_run_id()
         ledger.write(paths, [ledger.running(run_id, "sync", v.name) for v in vendors])
         results = run_vendors(vendors, paths, resources=resources)
@@ -128,7 +131,7 @@ def cmd_backfill(args, paths) -> int:
         raise ValueError(f"--workers must be at least 1, not {args.workers}")
     chunk = parse_chunk(args.chunk)
     as_utc = lambda d: datetime(d.year, d.month, d.day, tzinfo=timezone.utc)  # noqa: E731
-    lock = vendor_lock(paths.warehouse, vendor.name, "backfill")
+    lock = vendor_lock(paths.lock_anchor, vendor.name, "backfill")
     holder = lock.holder()
     # wait for a sync's short hold of the vendor; refuse to queue behind another backfill
     lock.acquire(wait=holder.get("purpose") != "backfill", timeout_s=3600)
@@ -184,7 +187,7 @@ def cmd_demo(args, paths) -> int:
     from .demo import run_demo
     from .lock import sync_lock
 
-    with sync_lock(paths.warehouse, "demo").acquire(wait=False):
+    with sync_lock(paths.lock_anchor, "demo").acquire(wait=False):
         return run_demo(paths, args.seed, args.scale)
 
 
@@ -205,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain
 
-    paths = resolve_paths(args.warehouse)
     try:
+        paths = resolve_paths(args.warehouse, args.destination)
+        if args.warehouse and paths.destination != "duckdb":
+            raise PathProblem(f"--warehouse names a DuckDB file; the {paths.destination} warehouse is "
+                              f"set by destination.{paths.destination}.credentials (see the README)")
         prepare_environment(paths)
     except PathProblem as problem:
         print(f"vendorsync: error: {problem}", file=sys.stderr)
@@ -215,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging(args.log_format, paths.log_file, args.verbose)
     try:
+        if args.command != "sandbox":
+            from .warehouse import check_reachable
+
+            check_reachable(paths)
         return COMMANDS[args.command](args, paths)
     except KeyboardInterrupt:
         print("vendorsync: interrupted; nothing half-loaded was committed.", file=sys.stderr)

@@ -18,9 +18,13 @@ from .logs import event
 from .runner import run_vendors
 from .settings import Paths
 from .vendors import VENDORS
-from .warehouse import OPS_PIPELINE
+from .warehouse import OPS_DATASET, OPS_PIPELINE, describe, execute, query
 
 MARKER = ".demo-warehouse"
+#: on a server warehouse the marker is a table of the ops schema
+SERVER_MARKER = f"{OPS_DATASET}._vendorsync_demo"
+#: the schemas dbt builds (dbt_project.yml and the audit schema of stored test failures)
+DBT_SCHEMAS = ("seeds", "staging", "intermediate", "marts", "audit")
 
 
 @dataclass(frozen=True)
@@ -48,16 +52,47 @@ class DemoRefused(RuntimeError):
 
 def reset_demo_warehouse(paths: Paths) -> None:
     """The demo rebuilds its warehouse from scratch, but never one it did not create."""
-    marker = paths.warehouse.with_name(paths.warehouse.name + MARKER)
-    if paths.warehouse.exists() and not marker.exists():
-        raise DemoRefused(f"{paths.warehouse} holds data the demo did not create; the demo will not "
-                          "overwrite it. Pass --warehouse with another path (e.g. data/demo.duckdb).")
-    for path in (paths.warehouse, paths.warehouse.with_name(paths.warehouse.name + ".wal")):
-        path.unlink(missing_ok=True)
+    if paths.destination == "duckdb":
+        marker = paths.warehouse.with_name(paths.warehouse.name + MARKER)
+        if paths.warehouse.exists() and not marker.exists():
+            raise DemoRefused(f"{paths.warehouse} holds data the demo did not create; the demo will not "
+                              "overwrite it. Pass --warehouse with another path (e.g. data/demo.duckdb).")
+        for path in (paths.warehouse, paths.warehouse.with_name(paths.warehouse.name + ".wal")):
+            path.unlink(missing_ok=True)
+    else:
+        reset_server_schemas(paths)
     for vendor in VENDORS.values():
         shutil.rmtree(paths.pipelines_dir / vendor.pipeline_name, ignore_errors=True)
     shutil.rmtree(paths.pipelines_dir / OPS_PIPELINE, ignore_errors=True)
-    marker.touch()
+    if paths.destination == "duckdb":
+        marker.touch()
+
+
+def reset_server_schemas(paths: Paths) -> None:
+    """Drop the schemas vendorsync fills, when the demo made them (its marker table is there)
+    or there are none yet; then leave the marker."""
+    schemas = [OPS_DATASET, *(v.dataset for v in VENDORS.values()), *DBT_SCHEMAS]
+    listed = ", ".join(f"'{s}'" for s in schemas)
+    present = [r[0] for r in query(paths, "select schema_name from information_schema.schemata "
+                                          f"where schema_name in ({listed}) order by schema_name")]
+    marked = bool(query(paths, "select table_name from information_schema.tables where table_schema = "
+                               f"'{OPS_DATASET}' and table_name = '{SERVER_MARKER.split('.')[1]}'"))
+    if present and not marked:
+        raise DemoRefused(f"the warehouse {describe(paths)} holds data the demo did not create (schemas "
+                          f"{', '.join(present)}); the demo will not overwrite it. Point "
+                          "destination.postgres.credentials at an empty database (e.g. `createdb vendorsync_demo`).")
+    execute(paths, *(f"drop schema if exists {s} cascade" for s in present),
+            f"create schema {OPS_DATASET}", f"create table {SERVER_MARKER} (created_at timestamp with time zone)",
+            f"insert into {SERVER_MARKER} values (current_timestamp)")
+
+
+def how_to_query(paths: Paths) -> str:
+    """The one-liner that shows the user their marts."""
+    sql = "select * from marts.fct_orders limit 5"
+    if paths.destination == "duckdb":
+        return (f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', read_only=True)"
+                f".sql('{sql}'))\"")
+    return f"  psql {describe(paths)} -c '{sql}'      (psql asks for the password)"
 
 
 def point_sources_at(sandbox: SandboxProcess) -> None:
@@ -121,6 +156,5 @@ def run_demo(paths: Paths, seed: int, scale: str) -> int:
               + ", ".join(f"{v:,.2f} {c}" for c, v in sorted(revenue.items()))
               + ("  -> marts match" if same else "  -> MISMATCH"))
     print(f"\ndemo finished in {time.monotonic() - started:.0f}s; query the marts (read-only) with:\n"
-          f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', read_only=True)"
-          f".sql('select * from marts.fct_orders limit 5'))\"")
+          f"{how_to_query(paths)}")
     return EXIT_OK if mismatches == 0 else EXIT_FAILED

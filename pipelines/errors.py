@@ -2,6 +2,7 @@
 file only; a user mistake never prints one."""
 from __future__ import annotations
 
+import psycopg2
 from dlt.common.configuration.exceptions import (ConfigFieldMissingException,
                                                 ConfigValueCannotBeCoercedException)
 
@@ -9,6 +10,7 @@ from sources.common.errors import VendorError
 from sources.common.redact import redact
 
 from .lock import LockBusy
+from .warehouse import WarehouseSettingError
 
 EXIT_OK = 0
 EXIT_FAILED = 1          # every requested vendor failed, or an internal error
@@ -32,13 +34,18 @@ def _chain(exc: BaseException):
 
 
 def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
-    """(one-line message, kind) where kind is config|auth|request|data|busy|warehouse|internal."""
+    """(one-line message, kind) where kind is config|auth|request|data|busy|warehouse|
+    unreachable|internal."""
     for e in _chain(exc):
         if isinstance(e, VendorError):
             return str(e), e.kind
     for e in _chain(exc):
         if isinstance(e, LockBusy):
             return str(e), "busy"
+        if isinstance(e, WarehouseSettingError):
+            return str(e), "config"
+        if isinstance(e, psycopg2.OperationalError):
+            return _postgres_problem(e)
         if isinstance(e, ConfigFieldMissingException):
             fields = ", ".join(f"sources.{vendor}.{f}" if vendor else f for f in e.fields)
             where = ".dlt/secrets.toml" if any(k in fields for k in ("key", "secret", "token", "password")) \
@@ -64,3 +71,17 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
     prefix = f"{vendor}: " if vendor else ""
     detail = redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:300]
     return f"{prefix}unexpected error ({detail}); the traceback is in data/logs/vendorsync.log.", "internal"
+
+
+def _postgres_problem(e: BaseException) -> tuple[str, str]:
+    """A PostgreSQL server that refuses the login (fix the credentials: config) or cannot be
+    reached (the server or the network: unreachable)."""
+    detail = " ".join(redact(e).split())[:300]
+    refused = any(s in detail for s in ("authentication failed", "does not exist", "no pg_hba.conf entry",
+                                        "permission denied"))
+    if refused:
+        return (f"the postgres warehouse refused the connection ({detail}). Fix "
+                "destination.postgres.credentials in .dlt/secrets.toml or DESTINATION__POSTGRES__CREDENTIALS.",
+                "config")
+    return (f"the postgres warehouse cannot be reached ({detail}). Check that the server is running and "
+            "accepts connections at the host and port of destination.postgres.credentials.", "unreachable")

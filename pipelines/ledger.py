@@ -14,7 +14,7 @@ from sources.common.redact import redact
 
 from .lock import write_lock
 from .settings import Paths
-from .warehouse import OPS_DATASET, ops_pipeline
+from .warehouse import OPS_DATASET, loader_file_format, ops_pipeline
 
 DATASET = OPS_DATASET
 TABLE = "run_ledger"
@@ -61,5 +61,5 @@ def write(paths: Paths, rows: list[LedgerRow]) -> None:
 def write_table(paths: Paths, table: str, records: list[dict], key: tuple[str, ...], hints: dict) -> None:
     """Merge `records` into `ops.<table>` (the ops dataset holds the ledger and backfill progress)."""
     resource = dlt.resource(records, name=table, write_disposition="merge", primary_key=key, columns=hints)
-    with write_lock(paths.warehouse, "ledger"):
-        ops_pipeline(paths).run(resource, loader_file_format="jsonl")
+    with write_lock(paths.lock_anchor, "ledger"):
+        ops_pipeline(paths).run(resource, loader_file_format=loader_file_format(paths, bulk=False))

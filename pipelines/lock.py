@@ -1,4 +1,5 @@
-"""Locks between vendorsync runs, all `flock`s on files beside the warehouse.
+"""Locks between vendorsync runs, all `flock`s on files named after the warehouse
+(`Paths.lock_anchor`: beside the DuckDB file; in `data/postgres/` for the PostgreSQL one).
 
 - the *sync* lock: one `sync` (or demo) at a time per warehouse;
 - a *vendor* lock: held while a vendor is being loaded (by a sync's vendor thread, or by a

@@ -1,11 +1,11 @@
-"""Reading the marts back (read-only), for the end-of-run summary and the demo."""
+"""Reading the marts back, for the end-of-run summary and the demo, in SQL every warehouse
+speaks (through `pipelines.warehouse`)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-import duckdb
-
 from .settings import Paths
+from .warehouse import query, records
 
 SUMMARY_SQL = """
 select o.vendor,
@@ -23,10 +23,7 @@ order by o.vendor
 
 
 def summary(paths: Paths) -> list[dict]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        cur = con.execute(SUMMARY_SQL)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+    return records(paths, SUMMARY_SQL)
 
 
 REVENUE_SQL = """
@@ -39,9 +36,8 @@ group by vendor, currency
 def revenue_by_currency(paths: Paths) -> dict[str, dict[str, Decimal]]:
     """vendor -> currency -> net revenue, as the daily mart holds it."""
     out: dict[str, dict[str, Decimal]] = {}
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        for vendor, currency, revenue in con.execute(REVENUE_SQL).fetchall():
-            out.setdefault(vendor, {})[currency] = Decimal(revenue)
+    for vendor, currency, revenue in query(paths, REVENUE_SQL):
+        out.setdefault(vendor, {})[currency] = Decimal(revenue)
     return out
 
 

@@ -28,7 +28,7 @@ from .lock import LockBusy, vendor_lock, write_lock
 from .logs import event
 from .settings import Paths
 from .vendors import Vendor
-from .warehouse import destination_for
+from .warehouse import destination_for, loader_file_format
 
 log = logging.getLogger("vendorsync.run")
 PROGRESS_EVERY_S = 15
@@ -171,7 +171,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                 event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
                 progress.phase = "loading what an earlier run left pending"
                 pipeline.normalize()
-                with write_lock(paths.warehouse, f"load {name}"):
+                with write_lock(paths.lock_anchor, f"load {name}"):
                     pipeline.load()
             source = vendor.load().source(**(source_args or {}))
             if resources:
@@ -182,7 +182,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             t0 = time.monotonic()
             progress.phase = "extracting"
             with crash_point("extract"):
-                pipeline.extract(source, loader_file_format="parquet")
+                pipeline.extract(source, loader_file_format=loader_file_format(paths))
             t1 = time.monotonic()
             progress.phase = "normalizing"
             with crash_point("normalize"):
@@ -190,7 +190,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             t2 = time.monotonic()
             tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
             progress.phase = "waiting for the warehouse"
-            with write_lock(paths.warehouse, f"load {name}"):
+            with write_lock(paths.lock_anchor, f"load {name}"):
                 t3 = time.monotonic()
                 progress.phase = "loading"
                 with crash_point("load"):
@@ -222,7 +222,7 @@ def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None
                 source_args: dict | None = None) -> VendorResult:
     """A scheduled sync of one vendor: skipped (not failed) while a backfill holds the vendor."""
     try:
-        lock = vendor_lock(paths.warehouse, vendor.name, "sync").acquire(wait=False)
+        lock = vendor_lock(paths.lock_anchor, vendor.name, "sync").acquire(wait=False)
     except LockBusy as busy:
         now = datetime.now(timezone.utc)
         reason = f"{vendor.name}: skipped, {busy}"

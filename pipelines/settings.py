@@ -1,5 +1,5 @@
-"""Where things live. One place decides the project, data, warehouse and dbt paths, and sets
-the environment dlt and dbt read (before either is imported)."""
+"""Where things live. One place decides the project, data, warehouse and dbt paths, which
+warehouse (destination) a run uses, and sets the environment dlt and dbt read."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+#: the warehouses vendorsync runs on: dlt destination name = dbt target name in profiles.yml
+DESTINATIONS = ("duckdb", "postgres")
+DEFAULT_DESTINATION = "duckdb"
 
 
 def find_project_dir() -> Path:
@@ -25,11 +29,25 @@ def find_project_dir() -> Path:
 class Paths:
     project_dir: Path
     data_dir: Path
-    warehouse: Path
+    warehouse: Path                      # the DuckDB file (destination duckdb only)
+    destination: str = DEFAULT_DESTINATION
+
+    @property
+    def state_dir(self) -> Path:
+        """Local state that belongs to one warehouse: dlt's pipeline folders (their cursors
+        must never follow a user to another warehouse), dbt's artifacts, the lock files.
+        DuckDB keeps them in the data dir itself; a server warehouse in `data/<destination>/`."""
+        return self.data_dir if self.destination == DEFAULT_DESTINATION else self.data_dir / self.destination
+
+    @property
+    def lock_anchor(self) -> Path:
+        """The lock files (`pipelines.lock`) are named after this path: beside the DuckDB file,
+        or `data/postgres/postgres.*.lock` for the PostgreSQL warehouse."""
+        return self.warehouse if self.destination == DEFAULT_DESTINATION else self.state_dir / self.destination
 
     @property
     def pipelines_dir(self) -> Path:
-        return self.data_dir / "pipelines"
+        return self.state_dir / "pipelines"
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -37,7 +55,7 @@ class Paths:
 
     @property
     def dbt_artifacts_dir(self) -> Path:
-        return self.data_dir / "dbt"
+        return self.state_dir / "dbt"
 
     @property
     def log_file(self) -> Path:
@@ -48,15 +66,32 @@ class Paths:
         return self.data_dir / "sandbox.json"
 
 
-def resolve_paths(warehouse: str | Path | None = None) -> Paths:
+def resolve_paths(warehouse: str | Path | None = None, destination: str | None = None) -> Paths:
     project = find_project_dir()
     data = Path(os.environ.get("VENDORSYNC_DATA_DIR", project / "data")).resolve()
     wh = Path(warehouse or os.environ.get("VENDORSYNC_WAREHOUSE", data / "warehouse.duckdb")).resolve()
-    return Paths(project, data, wh)
+    return Paths(project, data, wh, choose_destination(project, destination))
 
 
 class PathProblem(ValueError):
-    """A data or warehouse path that cannot be used; the message says which and what to do."""
+    """A data or warehouse path or setting that cannot be used; the message says which and
+    what to do."""
+
+
+def choose_destination(project: Path, explicit: str | None = None) -> str:
+    """`--destination`, else VENDORSYNC_DESTINATION, else `[vendorsync] destination` in
+    .dlt/config.toml, else DuckDB."""
+    name = explicit or os.environ.get("VENDORSYNC_DESTINATION")
+    if not name:
+        os.environ.setdefault("DLT_PROJECT_DIR", str(project))      # the .dlt/ dlt reads
+        import dlt
+
+        name = dlt.config.get("vendorsync.destination") or DEFAULT_DESTINATION
+    name = str(name).strip().lower()
+    if name not in DESTINATIONS:
+        raise PathProblem(f"unknown destination {name!r}: choose {' or '.join(DESTINATIONS)} (--destination, "
+                          "VENDORSYNC_DESTINATION or [vendorsync] destination in .dlt/config.toml)")
+    return name
 
 
 def _ensure_dir(path: Path, what: str, fix: str) -> None:
@@ -79,6 +114,9 @@ def prepare_environment(paths: Paths) -> None:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     _ensure_dir(paths.data_dir, "the data folder", "Set VENDORSYNC_DATA_DIR to a writable folder.")
+    if paths.destination != DEFAULT_DESTINATION:            # a server warehouse: no file of ours
+        _ensure_dir(paths.state_dir, "the warehouse's state folder", "Set VENDORSYNC_DATA_DIR to a writable folder.")
+        return
     _ensure_dir(paths.warehouse.parent, "the warehouse folder",
                 "Pass --warehouse (or set VENDORSYNC_WAREHOUSE) with a path in a writable folder.")
     if paths.warehouse.exists() and not os.access(paths.warehouse, os.W_OK):

@@ -46,7 +46,7 @@ def cursors(paths: Paths, vendor: Vendor) -> dict[str, str]:
     pipeline = dlt.pipeline(vendor.pipeline_name, destination=destination_for(paths),
                             dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir))
     if not pipeline.state.get("sources"):
-        with write_lock(paths.warehouse, "status"):
+        with write_lock(paths.lock_anchor, "status"):
             try:
                 pipeline.sync_destination()
             except Exception:  # no state stored yet: nothing to show
@@ -65,7 +65,7 @@ def row_counts(paths: Paths, vendor: Vendor) -> dict[str, int]:
     out: dict[str, int] = {}
     pipeline = dlt.pipeline(vendor.pipeline_name, destination=destination_for(paths),
                             dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir))
-    with write_lock(paths.warehouse, "status"):
+    with write_lock(paths.lock_anchor, "status"):
         try:
             with pipeline.sql_client() as client:
                 present = {r[0]: r[1] for r in client.execute_sql(

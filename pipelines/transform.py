@@ -1,6 +1,8 @@
 """`dbt build` of the marts with the project's own profiles.yml (dlt's built-in dbt runner
-would use a default profile that downloads DuckDB extensions). dbt's target and log folders
-go under data/, so a build never writes into the source tree."""
+would use a default profile that downloads DuckDB extensions). The dbt target is the run's
+destination (profiles.yml has one output per warehouse), its connection handed over in the
+child's environment. dbt's target and log folders go under data/, so a build never writes
+into the source tree."""
 from __future__ import annotations
 
 import json
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from sources.common.redact import redact
 
 from .lock import write_lock
-from .warehouse import query
+from .warehouse import postgres_credentials, query
 from .logs import event
 from .settings import Paths
 
@@ -38,6 +40,20 @@ def dbt_args(paths: Paths, command: str, *extra: str) -> list[str]:
             "--log-path", str(paths.dbt_artifacts_dir / "logs"), *extra]
 
 
+def dbt_environment(paths: Paths) -> dict[str, str]:
+    """What profiles.yml reads: the target, and the warehouse it connects to. The password
+    goes in a DBT_ENV_SECRET_ variable, which dbt scrubs from its own logs."""
+    env = {"VENDORSYNC_DBT_TARGET": paths.destination, "VENDORSYNC_WAREHOUSE": str(paths.warehouse)}
+    if paths.destination == "postgres":
+        c = postgres_credentials()
+        env.update({"VENDORSYNC_PG_HOST": str(c.host), "VENDORSYNC_PG_PORT": str(c.port),
+                    "VENDORSYNC_PG_USER": str(c.username), "VENDORSYNC_PG_DATABASE": str(c.database),
+                    "VENDORSYNC_PG_SSLMODE": str((c.query or {}).get("sslmode", "prefer")),
+                    "VENDORSYNC_PG_CONNECT_TIMEOUT": str(c.connect_timeout),
+                    "DBT_ENV_SECRET_VENDORSYNC_PG_PASSWORD": str(c.password or "")})
+    return env
+
+
 def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     """Run dbt in a child process (its adapter would otherwise keep the warehouse open in
     ours) and read the outcome from run_results.json."""
@@ -46,9 +62,8 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     results_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", "--quiet", *dbt_args(paths, command, *extra)]
     started = time.monotonic()
-    with write_lock(paths.warehouse, f"dbt {command}"):
-        proc = subprocess.run(cmd, capture_output=True, text=True,
-                              env={**os.environ, "VENDORSYNC_WAREHOUSE": str(paths.warehouse)})
+    with write_lock(paths.lock_anchor, f"dbt {command}"):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **dbt_environment(paths)})
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}
     failures: list[str] = []

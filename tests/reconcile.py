@@ -1,8 +1,10 @@
-"""Checks that hold for every vendor's raw dataset: it equals the vendor's truth (each
-vendor's source tests say how), and no key is duplicated anywhere."""
+"""Checks that hold for every vendor: its raw dataset equals the vendor's truth (each vendor's
+source tests say how) with no key duplicated anywhere; its daily sales in the marts next to
+the sandbox's ground truth."""
 from __future__ import annotations
 
 import importlib
+from decimal import Decimal
 
 import dlt
 
@@ -36,3 +38,24 @@ def duplicate_keys(project, vendor: str) -> dict[str, int]:
         if dupes:
             out[name] = dupes
     return out
+
+
+DAILY_COLUMNS = ["orders", "refunds", "units", "gross_revenue", "refund_amount", "net_revenue", "new_customers"]
+
+
+def daily_sales(rows) -> dict[tuple[str, str], dict]:
+    """(sales_date, currency) -> the daily figures, from rows of `select sales_date, currency,
+    <DAILY_COLUMNS> from marts.mart_sales_daily`, in the shape of the sandbox's truth."""
+    return {(str(day), currency): {k: (str(v) if isinstance(v, Decimal) else v) for k, v in zip(DAILY_COLUMNS, rest)}
+            for day, currency, *rest in rows}
+
+
+def daily_sales_sql(vendor: str) -> str:
+    return (f"select sales_date, currency, {', '.join(DAILY_COLUMNS)} from marts.mart_sales_daily "
+            f"where vendor = '{vendor}'")
+
+
+def truth_daily_sales(truth: dict) -> dict[tuple[str, str], dict]:
+    """The same figures as the sandbox's vendor really holds them."""
+    return {(d["sales_date"], d["currency"]): {k: v for k, v in d.items() if k not in ("sales_date", "currency")}
+            for d in truth["daily"]}

@@ -5,5 +5,5 @@
 
 {#- The load time of a dlt row (its load id is the load's unix timestamp). -#}
 {% macro dlt_loaded_at(load_id_column='_dlt_load_id') -%}
-    to_timestamp(cast({{ load_id_column }} as double))
+    to_timestamp(cast({{ load_id_column }} as double precision))
 {%- endmacro %}

@@ -27,3 +27,15 @@ def test_every_documented_raw_column_has_a_type_for_vendor_source():
     for name, _, table in source_tables():
         for column in table.get("columns", []):
             assert column.get("data_type"), f"{name}: {table['name']}.{column['name']} has no data_type"
+
+
+def test_every_relation_name_fits_postgres_identifiers():
+    """Models, seeds, snapshots and unit tests become relations named after them; PostgreSQL
+    refuses names over 63 bytes (DuckDB takes any), so a long name breaks only the server build."""
+    names = [p.stem for folder in ("models", "seeds", "snapshots", "tests") for p in (DBT / folder).rglob("*")
+             if p.suffix in (".sql", ".csv")]
+    for path in DBT.glob("models/**/*.yml"):
+        names += [t["name"] for t in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", [])]
+    assert names and "fct_orders" in names
+    too_long = [n for n in names if len(n.encode()) > 63]
+    assert too_long == []

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.client import SandboxProcess
+from tests.reconcile import daily_sales, daily_sales_sql, truth_daily_sales
 
 SEED, SCALE = 5, "tiny"
 
@@ -41,18 +42,7 @@ def query(warehouse, sql):
 def test_daily_sales_equal_ground_truth(demo_warehouse):
     warehouse, truths, _ = demo_warehouse
     for vendor, truth in truths.items():
-        marts = {
-            (str(d), c): {"orders": o, "refunds": rf, "units": u, "gross_revenue": str(g),
-                          "refund_amount": str(ra), "net_revenue": str(n), "new_customers": nc}
-            for d, c, o, rf, u, g, ra, n, nc in query(
-                warehouse,
-                "select sales_date, currency, orders, refunds, units, gross_revenue, refund_amount, "
-                f"net_revenue, new_customers from marts.mart_sales_daily where vendor = '{vendor}'")
-        }
-        expected = {(d["sales_date"], d["currency"]): {k: v for k, v in d.items()
-                                                        if k not in ("sales_date", "currency")}
-                    for d in truth["daily"]}
-        assert marts == expected, vendor
+        assert daily_sales(query(warehouse, daily_sales_sql(vendor))) == truth_daily_sales(truth), vendor
 
 
 def test_order_count_and_revenue_equal_ground_truth(demo_warehouse):

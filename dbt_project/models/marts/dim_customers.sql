@@ -47,7 +47,7 @@ keyed as (
 
 email_identity as (
     -- a name key that points at exactly one e-mail identity can lend it to e-mail-less records
-    select name_key, min(email) as email
+    select name_key, {{ text_min('email') }} as email
     from keyed
     where email is not null and full_name is not null
     group by name_key
@@ -82,10 +82,10 @@ select
     cast(coalesce(a.order_count, 0) as bigint)              as order_count,
     {{ money('coalesce(a.lifetime_revenue_eur, 0)') }}      as lifetime_revenue_eur,
     cast(case
-        when k.email is not null then 'e:' || substr(md5(k.email), 1, 20)
-        when e.email is not null then 'e:' || substr(md5(e.email), 1, 20)
-        when k.full_name is not null then 'n:' || substr(md5(k.name_key), 1, 20)
-        else 'v:' || substr(md5(k.vendor || ':' || k.vendor_customer_id), 1, 20)
+        when k.email is not null then 'e:' || substr({{ dbt.hash("k.email") }}, 1, 20)
+        when e.email is not null then 'e:' || substr({{ dbt.hash("e.email") }}, 1, 20)
+        when k.full_name is not null then 'n:' || substr({{ dbt.hash("k.name_key") }}, 1, 20)
+        else 'v:' || substr({{ dbt.hash("k.vendor || ':' || k.vendor_customer_id") }}, 1, 20)
     end as varchar)                                         as global_customer_id,
     cast(case
         when k.email is not null then 'email'

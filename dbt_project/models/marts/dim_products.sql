@@ -8,9 +8,9 @@ seen_on_lines as (
     select
         vendor,
         vendor_product_id,
-        max(sku)          as sku,
-        max(product_name) as name,
-        max(currency)     as currency,
+        {{ text_max('sku') }}          as sku,
+        {{ text_max('product_name') }} as name,
+        {{ text_max('currency') }}     as currency,
         min(ordered_at)   as first_ordered_at
     from {{ ref('fct_order_lines') }}
     where vendor_product_id is not null

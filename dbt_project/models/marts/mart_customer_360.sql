@@ -7,8 +7,8 @@ with customers as (
 select
     global_customer_id,
     cast(max(identity_basis) as varchar)                                    as identity_basis,
-    cast(max(email) as varchar)                                             as email,
-    cast(max(full_name) as varchar)                                         as full_name,
+    cast({{ text_max('email') }} as varchar)                                as email,
+    cast({{ text_max('full_name') }} as varchar)                            as full_name,
     cast(max(country_code) as varchar)                                      as country_code,
     cast(count(distinct vendor) filter (where order_count > 0) as bigint)   as vendors_used,
     cast({{ dbt.listagg('distinct vendor', "', '", "order by vendor") }} as varchar) as vendors,

@@ -11,7 +11,7 @@ first_orders as (
     from (
         select
             customer_key, order_date, currency,
-            row_number() over (partition by customer_key order by ordered_at, order_key) as nth
+            row_number() over (partition by customer_key order by ordered_at, {{ bytewise('order_key') }}) as nth
         from revenue_documents
         where customer_key is not null and not is_refund
     ) as ranked
@@ -19,9 +19,9 @@ first_orders as (
 ),
 
 new_customers as (
-    select order_date, split_part(customer_key, ':', 1) as vendor, currency, count(*) as new_customers
+    select order_date, {{ dbt.split_part('customer_key', "':'", 1) }} as vendor, currency, count(*) as new_customers
     from first_orders
-    group by order_date, split_part(customer_key, ':', 1), currency
+    group by order_date, {{ dbt.split_part('customer_key', "':'", 1) }}, currency
 ),
 
 daily as (

@@ -3,12 +3,12 @@
 select
     contact_id,
     max(contact_type)                                           as contact_type,
-    coalesce(max(trim(name)) filter (where role = 'customer'), max(trim(name))) as contact_name,
+    coalesce({{ text_max('trim(name)', filter="role = 'customer'") }}, {{ text_max('trim(name)') }}) as contact_name,
     upper(max(trim(country_code)) filter (where role = 'customer')) as country_code,
     max(trim(zip)) filter (where role = 'customer')             as postcode,
     max(city) filter (where role = 'customer')                  as city,
-    bool_or(role = 'customer')                                  as is_customer,
-    bool_or(role = 'payer')                                     as is_payer,
+    {{ dbt.bool_or("role = 'customer'") }}                        as is_customer,
+    {{ dbt.bool_or("role = 'payer'") }}                           as is_payer,
     max(last_invoice_at)                                        as last_invoice_at,
     max({{ dlt_loaded_at() }})                                  as loaded_at
 from {{ vendor_source('raw_enfore', 'customers') }}
