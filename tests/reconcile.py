@@ -4,6 +4,7 @@ the sandbox's ground truth."""
 from __future__ import annotations
 
 import importlib
+import re
 from decimal import Decimal
 
 import dlt
@@ -59,3 +60,12 @@ def truth_daily_sales(truth: dict) -> dict[tuple[str, str], dict]:
     """The same figures as the sandbox's vendor really holds them."""
     return {(d["sales_date"], d["currency"]): {k: v for k, v in d.items() if k not in ("sales_date", "currency")}
             for d in truth["daily"]}
+
+
+def readme_questions() -> list[str]:
+    """The SQL of the README's analyst questions (its "Querying the marts" section)."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Querying the marts", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)

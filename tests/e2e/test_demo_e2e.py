@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.client import SandboxProcess
-from tests.reconcile import daily_sales, daily_sales_sql, truth_daily_sales
+from tests.reconcile import daily_sales, daily_sales_sql, readme_questions, truth_daily_sales
 
 SEED, SCALE = 5, "tiny"
 
@@ -81,13 +81,8 @@ def test_demo_summary_names_every_vendor(demo_warehouse):
 
 
 def test_the_readme_questions_run_and_answer(demo_warehouse):
-    import re
-
-    from tests.conftest import ROOT
-
-    readme = (ROOT / "README.md").read_text()
-    queries = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
-    assert len(queries) >= 5
+    queries = readme_questions()
+    assert len(queries) == 5
     warehouse, _, _ = demo_warehouse
     for sql in queries:
         rows = query(warehouse, sql)

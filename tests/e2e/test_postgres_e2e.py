@@ -24,7 +24,7 @@ import pytest
 
 from sandbox.client import SandboxProcess
 from tests.conftest import Project, admin, create_database, drop_database, postgres_url_with
-from tests.reconcile import daily_sales, daily_sales_sql, truth_daily_sales
+from tests.reconcile import daily_sales, daily_sales_sql, readme_questions, truth_daily_sales
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("postgres")]
 
@@ -170,6 +170,31 @@ def test_postgres_marts_equal_the_vendors_ground_truth(twins):
         assert daily_sales(pg.query(daily_sales_sql(vendor))) == truth_daily_sales(truth), vendor
         assert pg.query(f"select count(*) from marts.fct_orders where vendor = '{vendor}'") == [
             (truth["orders"]["count"],)]
+
+
+def test_the_readme_questions_give_the_same_answers_on_both(twins):
+    """The analysts' SQL of the README runs unchanged on PostgreSQL, with DuckDB's answers
+    (DuckDB averages and divides decimals as doubles: a figure on a half cent may round one cent
+    apart from PostgreSQL's exact numeric, as the README says)."""
+    duck, pg, _, _ = twins
+    questions = readme_questions()
+    assert len(questions) == 5
+    for sql in questions:
+        in_duck, in_pg = duck.query(sql), pg.query(sql)
+        assert in_duck, sql
+        assert len(in_pg) == len(in_duck), sql
+        for row_pg, row_duck in zip(in_pg, in_duck):
+            assert len(row_pg) == len(row_duck)
+            for a, b in zip(row_pg, row_duck):
+                if isinstance(b, (float, Decimal)):
+                    assert abs(Decimal(str(a)) - Decimal(str(b))) <= Decimal("0.01"), (sql, row_pg, row_duck)
+                else:
+                    assert cell(a) == cell(b), (sql, row_pg, row_duck)
+
+
+def cell(value):
+    """A month as its date, whichever type the warehouse gives it."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def test_documents_come_from_the_same_loads_on_both(twins):

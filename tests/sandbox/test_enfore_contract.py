@@ -118,7 +118,8 @@ def test_products_page_with_limit_and_offset_in_the_items_problems_envelope(api)
         if len(page) < 4:
             break
         offset += 4
-    assert walked == everything and len(set(walked)) == len(walked)
+    # problems come after a page's items, so a page of 4 orders them differently than one of 200
+    assert sorted(walked) == sorted(everything) and len(set(walked)) == len(walked)
     for bad in ({"limit": 0}, {"limit": 5001}, {"offset": -1}, {"limit": "x"}):
         assert_problem(api.get("/products", **bad), 422)     # the product list documents 422
     assert api.get("/products", limit=5000).status_code == 200
