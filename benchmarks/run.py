@@ -230,7 +230,12 @@ def marts_match(warehouse: Path, truths: dict[str, dict]) -> dict[str, bool]:
         want = {(d["sales_date"], d["currency"]): tuple(Decimal(str(d[k])) for k in (
             "orders", "refunds", "units", "gross_revenue", "refund_amount", "net_revenue", "new_customers"))
             for d in truth["daily"]}
-        out[vendor] = got.get(vendor, {}) == want
+        have = got.get(vendor, {})
+        out[vendor] = have == want
+        if have != want:      # say where, so a mismatch can be chased
+            days = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
+            print(f"benchmark: {vendor} marts differ from the truth on {len(days)} day(s), e.g. "
+                  + "; ".join(f"{d}: marts {have.get(d)} truth {want.get(d)}" for d in days[:3]), file=sys.stderr)
     return out
 
 
