@@ -7,7 +7,7 @@
 with known as (
     select
         vendor, vendor_customer_id, customer_kind,
-        nullif(lower(trim(email)), '')              as email,
+        {{ normalized_email('email') }}              as email,
         nullif(trim(full_name), '')                 as full_name,
         company_name,
         upper(trim(country_code))                   as country_code,

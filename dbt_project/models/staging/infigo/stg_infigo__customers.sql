@@ -3,7 +3,7 @@
 select
     id                                              as customer_id,
     guid                                            as customer_guid,
-    nullif(lower(trim(email)), '')                  as email,
+    {{ normalized_email('email') }}                  as email,
     coalesce(nullif(trim(full_name), ''),
              nullif(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), '')) as full_name,
     nullif(trim(company_name), '')                  as company_name,
@@ -13,7 +13,7 @@ select
     status_name,
     created_on                                      as created_at,
     last_activity_date                              as last_activity_at,
-    nullif(lower(trim(billing_address__email)), '') as billing_email,
+    {{ normalized_email('billing_address__email') }} as billing_email,
     nullif(trim(coalesce(billing_address__first_name, '') || ' ' || coalesce(billing_address__last_name, '')), '')
                                                     as billing_full_name,
     nullif(trim(billing_address__company_name), '') as billing_company_name,

@@ -4,7 +4,7 @@ select
     o.id                                            as order_id,
     o.order_guid,
     o.customer_id,
-    nullif(lower(trim(o.customer_email)), '')       as customer_email,
+    {{ normalized_email('o.customer_email') }}       as customer_email,
     o.status                                        as status_code,
     coalesce(o.status_name, cast(o.status as varchar)) as status_name,
     o.order_state_name,

@@ -6,7 +6,7 @@ select
     trim(first_name)                    as first_name,
     trim(last_name)                     as last_name,
     nullif(trim(salutation), '')        as salutation,
-    nullif(lower(trim(email)), '')      as email,
+    {{ normalized_email('email') }}      as email,
     title,
     department,
     created_on                          as created_at,

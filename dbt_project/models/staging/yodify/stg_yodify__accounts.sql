@@ -9,7 +9,7 @@ select
     city,
     postal_code                         as postcode,
     upper(trim(country_code))           as country_code,
-    nullif(lower(trim(email)), '')      as email,
+    {{ normalized_email('email') }}      as email,
     created_on                          as created_at,
     is_deleted,
     deleted_at

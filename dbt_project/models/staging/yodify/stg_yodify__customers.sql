@@ -4,7 +4,7 @@ select
     trim(first_name)                    as first_name,
     trim(last_name)                     as last_name,
     nullif(trim(company_name), '')      as company_name,
-    nullif(lower(trim(email_address)), '') as email,
+    {{ normalized_email('email_address') }} as email,
     phone_number,
     account_id,
     account_name,
