@@ -6,6 +6,7 @@ bounded number in flight, so memory stays flat whatever the volume.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,13 +23,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(data_selector: str) -> Any:
+    """dlt's `find_values` compiles its JSONPath on every call (a ply grammar build, ~10 ms);
+    a listing asks for the same selector on every page."""
+    return jsonpath.compile_path(data_selector)
+
+
 def select(vendor: str, body: Any, data_selector: str | None, where: str) -> list:
     """The list of records in a response body; a missing or non-list selection is a contract
     break, never an empty page."""
     if data_selector is None:
         data = body
     else:
-        found = jsonpath.find_values(data_selector, body) if isinstance(body, dict) else []
+        found = jsonpath.find_values(_compiled(data_selector), body) if isinstance(body, dict) else []
         data = found[0] if found else None
     if not isinstance(data, list):
         raise VendorDataError(vendor, f"{where}: expected a list at {data_selector or 'the body'}, "
