@@ -33,6 +33,7 @@ import inspect
 import logging
 import os
 from decimal import Decimal
+from operator import methodcaller
 from typing import Any, Iterator
 
 import dlt
@@ -48,6 +49,7 @@ from dlt.extract.items import DataItemWithMeta, TableNameMeta
 from dlt.extract.items_transform import ItemTransform
 
 ROOT_KEY = "_dlt_root_key"
+_NONE = type(None)
 #: rows per converted batch (see `ArrowPages._drain`)
 BATCH_ROWS = 2000
 _CAPS = DestinationCapabilitiesContext.generic_capabilities("parquet")
@@ -315,11 +317,14 @@ class Converter:
         keys = dict.fromkeys(k for d in dicts if d for k in d)
         known = self.step.columns_of(self.schema, table)
         naming = self.naming
+        dense = None not in dicts            # the root table's rows: every entry is a dict
         for key in keys:
             part = self._name(key)
             name = naming.shorten_fragments(*path, part) if path else part
-            values = [d.get(key) if d else None for d in dicts]
-            kinds = {type(v) for v in values if v is not None}
+            values = list(map(methodcaller("get", key), dicts)) if dense else \
+                [d.get(key) if d else None for d in dicts]
+            kinds = set(map(type, values))
+            kinds.discard(_NONE)
             as_json = level <= 0 or (known.get(name) or {}).get("data_type") == "json"
             if dict in kinds and not as_json:
                 self._flatten(table, [v if type(v) is dict else None for v in values], level - 1,
@@ -338,10 +343,12 @@ class Converter:
     def _arrays(self, table: str, name: str, values: list, known: dict | None) -> Iterator[tuple[str, pa.Array]]:
         """The column's Arrow array (typed as `known`, else as its values), plus a variant
         column per type of the values that do not coerce."""
-        present = [v for v in values if v is not None]
-        if not present and not (known and known.get("data_type")):
-            return                                    # like dlt: no value, no column
-        data_type = (known or {}).get("data_type") or _sc_type(present[0], present)
+        data_type = (known or {}).get("data_type")
+        if not data_type:
+            first = next((v for v in values if v is not None), None)
+            if first is None:
+                return                                # like dlt: no value, no column
+            data_type = _sc_type(first, values)
         column = {**(known or {}), "data_type": data_type}
         arrow_type = get_py_arrow_datatype(column, _CAPS, "UTC")
         if data_type == "json":
@@ -372,10 +379,10 @@ class Converter:
             yield from self._arrays(table, variant_name, variant, {"data_type": value_type})
 
 
-def _sc_type(first: Any, present: list) -> str:
+def _sc_type(first: Any, values: list) -> str:
     """dlt's type for a column's values: the first value's, double for ints mixed with floats."""
     data_type = py_type_to_sc_type(type(first))
-    if data_type == "bigint" and any(type(v) is float for v in present):
+    if data_type == "bigint" and float in set(map(type, values)):
         return "double"
     return data_type
 
