@@ -195,6 +195,32 @@ def replay(base_url: str, entries: list[dict], workers: int) -> dict:
 
 
 # --- reading results -----------------------------------------------------------------------------
+def cpu_bound(one_worker: dict, one_wall_s: float) -> dict:
+    """A lower bound on any backfill of the same chunks here, however many workers: the CPU
+    the 1-worker run needed (the backfill's process and the simulator's) spread over every
+    core. More workers only overlap waiting; they cannot make the CPU work smaller. (The bound
+    is generous: the workers are threads, so the Python part of that CPU runs on one core.)"""
+    cores = os.cpu_count() or 1
+    cpu = one_worker["cpu_s"] + one_worker.get("sandbox_cpu_s", 0.0)
+    fastest = cpu / cores
+    return {"cpu_s_all_processes": round(cpu, 1), "cores": cores, "fastest_possible_s": round(fastest, 1),
+            "max_speedup_here": round(one_wall_s / fastest, 2) if fastest else None}
+
+
+def dbt_breakdown(run_results: dict, slowest: int = 5) -> dict:
+    """Where a build's time went: node seconds summed by kind (dbt runs 2 threads, so the sums
+    exceed the elapsed time), and the slowest nodes. The rest of the wall time is process
+    start and parsing."""
+    by_kind: dict[str, float] = {}
+    nodes = []
+    for r in run_results.get("results", []):
+        kind = r.get("unique_id", "?").split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + float(r.get("execution_time") or 0)
+        nodes.append((float(r.get("execution_time") or 0), r.get("unique_id", "?").split(".")[-1]))
+    return {"node_s_by_kind": {k: round(v, 2) for k, v in sorted(by_kind.items())},
+            "slowest_nodes": {name: round(t, 2) for t, name in sorted(nodes, reverse=True)[:slowest]}}
+
+
 def ledger_rows(warehouse: Path, since: datetime) -> dict[str, dict]:
     """vendor -> its '*' ledger row of runs started after `since`."""
     import duckdb
@@ -414,7 +440,7 @@ class Bench:
         run = self.cli(data, "transform", label=label)
         result = json.loads((data / "dbt" / "target" / "run_results.json").read_text())
         return {**run.figures(), "dbt_elapsed_s": round(result.get("elapsed_time", 0), 2),
-                "nodes": len(result.get("results", []))}
+                "nodes": len(result.get("results", [])), **dbt_breakdown(result)}
 
     def incremental(self, vendors: list[str], data: Path, with_dbt: bool) -> None:
         self.out["advanced_to"] = self.sb.control.advance(days=1)
@@ -445,17 +471,20 @@ class Bench:
             for workers in (1, a.backfill_workers):
                 data = self.tmp / f"backfill-{vendor}-{workers}"
                 self.sb.control.reset_stats()
+                sandbox_cpu0 = cpu_seconds(self.sb.proc.pid)
                 run = self.cli(data, "backfill", "--vendor", vendor, "--start", start.isoformat(), "--end",
                                end.isoformat(), "--chunk", a.backfill_chunk, "--workers", str(workers),
                                "--no-transform", label=f"{vendor}-backfill-{workers}")
                 stats = self.sb.control.stats()[vendor]
                 figures[f"workers_{workers}"] = {**run.figures(), "requests": stats["requests"],
-                                                 "http_429": stats["statuses"].get("429", 0)}
+                                                 "http_429": stats["statuses"].get("429", 0),
+                                                 "sandbox_cpu_s": round(cpu_seconds(self.sb.proc.pid) - sandbox_cpu0, 1)}
                 print(f"benchmark: {vendor} backfill with {workers} worker(s) {run.wall_s:.1f}s",
                       file=sys.stderr, flush=True)
                 shutil.rmtree(data, ignore_errors=True)
             one, many = figures["workers_1"]["wall_s"], figures[f"workers_{a.backfill_workers}"]["wall_s"]
             figures["speedup"] = round(one / many, 2)
+            figures["cpu_bound"] = cpu_bound(figures["workers_1"], one)
             self.out["backfill"][vendor] = figures
 
     def documented(self) -> None:
