@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import emit  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
 
 def full_sync_peaks(scale: str, args: argparse.Namespace) -> dict:
@@ -53,11 +55,7 @@ def main() -> int:
     out = {"scales": [base, big], "latency_ms": 0, "runs": runs, "growth": growth,
            "targets": {"peak_rss_growth_under_20pct": {v: g["growth"] < 0.2 for v, g in growth.items()},
                        "peak_rss_under_1gib_at_base": {v: g["peak_rss_mib"][0] < 1024 for v, g in growth.items()}}}
-    text = json.dumps(out, indent=2)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    emit(out, args.out)
     return 0
 
 

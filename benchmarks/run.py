@@ -569,12 +569,17 @@ def main() -> int:
     out = bench.run()
     if args.keep:
         out["data_dir"] = str(bench.tmp)
-    text = json.dumps(out, indent=2)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    emit(out, args.out)
     return 0
+
+
+def emit(out: dict, path: str = "") -> None:
+    """The benchmark's JSON on stdout, and in `path` too when one is given."""
+    text = json.dumps(out, indent=2)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text + "\n")
+    print(text)
 
 
 if __name__ == "__main__":
