@@ -15,11 +15,13 @@ against a throw-away data folder:
   query, Authorization, body: the sandbox's request log), replayed with a bare `requests` client
   on a thread pool as wide as the source's `max_workers`, honouring 429 Retry-After and
   loading nothing: the fetch-only floor, and the sync's time as a multiple of it;
-- `dbt`: `vendorsync transform` on the fully loaded warehouse (the first build: full);
+- `dbt`: `vendorsync transform` on the fully loaded warehouse (the first build: full), with
+  dbt's node time by kind (models, tests, seeds) and its slowest nodes;
 - `incremental`: `sandbox advance` of one day, then each vendor's sync again (requests and time
   as a fraction of its full sync), then `vendorsync transform` again (the incremental build);
 - `backfill`: `vendorsync backfill` of the last calendar quarter before the sandbox's clock with
-  1 and with `--backfill-workers` workers, each into a fresh warehouse;
+  1 and with `--backfill-workers` workers, each into a fresh warehouse, with the simulator's CPU
+  and `cpu_bound`: the most any number of workers could gain on this machine's cores;
 - `documented`: `benchmarks/infigo_rate_limit.py` at Infigo's documented 50 requests / 10 s on a
   bounded world (`--documented-scale`): the full sync at medium is N+1 (about 200k requests, 11
   hours at that limit), so the full sync here runs with the limit raised on both sides
