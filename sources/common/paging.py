@@ -25,8 +25,8 @@ R = TypeVar("R")
 
 @functools.lru_cache(maxsize=64)
 def _compiled(data_selector: str) -> Any:
-    """dlt's `find_values` compiles its JSONPath on every call (a ply grammar build, ~10 ms);
-    a listing asks for the same selector on every page."""
+    """dlt's `find_values` compiles its JSONPath on every call (a ply grammar build: 7 % of a
+    profiled backfill's GIL time); a listing asks for the same selector on every page."""
     return jsonpath.compile_path(data_selector)
 
 
