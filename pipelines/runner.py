@@ -27,6 +27,7 @@ from .ledger import LedgerRow
 from .lock import LockBusy, vendor_lock, write_lock
 from .logs import event
 from .settings import Paths
+from .state import adopt_warehouse_state, pending_matches_warehouse
 from .vendors import Vendor
 from .warehouse import destination_for, loader_file_format
 
@@ -167,12 +168,19 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                                                               log_level=logging.DEBUG))
             if clear_committed_leftovers(pipeline):
                 log.debug("%s: removed the leftovers of a crash in dlt's commit", name)
-            if pipeline.has_pending_data:   # a crashed run left packages: finish them first
-                event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
-                progress.phase = "loading what an earlier run left pending"
-                pipeline.normalize()
-                with write_lock(paths.lock_anchor, f"load {name}"):
-                    pipeline.load()
+            if pipeline.has_pending_data:   # a killed run left packages: finish them first
+                with write_lock(paths.lock_anchor, f"state {name}"):
+                    finish = pending_matches_warehouse(pipeline)
+                if finish:
+                    event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
+                    progress.phase = "loading what an earlier run left pending"
+                    pipeline.normalize()
+                    with write_lock(paths.lock_anchor, f"load {name}"):
+                        pipeline.load()
+                else:
+                    event("%s: discarding the load an earlier run left pending: this warehouse does not hold "
+                          "the state it was extracted from", name, level=logging.WARNING, vendor=vendor.name)
+            pipeline = adopt_warehouse_state(pipeline, paths)
             source = vendor.load().source(**(source_args or {}))
             if resources:
                 source = source.with_resources(*with_dependents(source, resources))

@@ -2,6 +2,7 @@
 warehouse (destination) a run uses, and sets the environment dlt and dbt read."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,13 @@ class Paths:
 
     @property
     def pipelines_dir(self) -> Path:
-        return self.state_dir / "pipelines"
+        """dlt's working folders, one set per DuckDB file (`<name>-<hash of its path>`), so two
+        warehouses of one data dir never share a run's scratch files. Their state is only a copy:
+        every run lays it anew from the warehouse (`pipelines.state`)."""
+        if self.destination != DEFAULT_DESTINATION:
+            return self.state_dir / "pipelines"
+        digest = hashlib.sha256(str(self.warehouse).encode()).hexdigest()[:10]
+        return self.state_dir / "pipelines" / f"{self.warehouse.stem}-{digest}"
 
     @property
     def dbt_project_dir(self) -> Path:
