@@ -29,6 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--resource", action="append", help="only this resource (repeatable)")
     sync.add_argument("--no-transform", action="store_true", help="skip dbt build after loading")
     sync.add_argument("--wait", action="store_true", help="wait for a running sync instead of exiting")
+    sync.add_argument("--full-refresh", action="store_true",
+                      help="reload the selected vendors and resources from their start date (their cursors "
+                           "are reset first; analysts keep the old rows until the new ones commit)")
+
+    reset = sub.add_parser("reset", help="forget a vendor's (or resource's) cursors: the next sync reloads "
+                                         "it from the start date")
+    reset.add_argument("--vendor", action="append", required=True, help="the vendor (repeatable)")
+    reset.add_argument("--resource", action="append", help="only this resource (repeatable; default all)")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
 
     backfill = sub.add_parser("backfill", help="load a historical window without moving the sync cursors")
     backfill.add_argument("--vendor", required=True)
@@ -99,16 +108,68 @@ def cmd_sync(args, paths) -> int:
 
     vendors = pick_vendors(args.vendor)
     resources = {v.name: check_resources(v, args.resource) for v in vendors}
-    with sync_lock(paths.lock_anchor, "sync").acquire(wait=args.wait):
+    command = "sync --full-refresh" if args.full_refresh else "sync"
+    with sync_lock(paths.lock_anchor, command).acquire(wait=args.wait):
         run_id = ledger.new_run_id()
-        ledger.write(paths, [ledger.running(run_id, "sync", v.name) for v in vendors])
+        ledger.write(paths, [ledger.running(run_id, command, v.name) for v in vendors])
+        if args.full_refresh:
+            reset_all(paths, vendors, resources)
         results = run_vendors(vendors, paths, resources=resources)
-        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, "sync")])
+        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, command)])
         built = None
         if not args.no_transform and any(r.ok for r in results):
             built = transform.build(paths)
     _print_results(results, built)
     return _exit_code(results, built)
+
+
+def reset_all(paths, vendors, resources: dict[str, list[str] | None]) -> list:
+    """Reset each vendor's chosen resources while holding its vendor lock (a backfill of it
+    must finish first); the caller holds the sync lock."""
+    from .lock import vendor_lock
+    from .reset import reset_vendor
+
+    outcomes = []
+    for vendor in vendors:
+        with vendor_lock(paths.lock_anchor, vendor.name, "reset").acquire(wait=False):
+            outcomes.append(reset_vendor(vendor, paths, resources.get(vendor.name)))
+    return outcomes
+
+
+def cmd_reset(args, paths) -> int:
+    from datetime import datetime, timezone
+
+    from . import ledger
+    from .errors import EXIT_OK, EXIT_USAGE
+    from .lock import sync_lock
+    from .reset import resources_to_reset
+    from .vendors import check_resources, pick_vendors
+
+    vendors = pick_vendors(args.vendor)
+    resources = {v.name: check_resources(v, args.resource) for v in vendors}
+    plan = {v.name: resources_to_reset(v, resources[v.name]) for v in vendors}
+    what = "; ".join(f"{name}: {', '.join(names)}" for name, names in plan.items())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"vendorsync: error: reset needs confirmation: pass --yes to reset {what}", file=sys.stderr)
+            return EXIT_USAGE
+        answer = input(f"Reset {what}? The next sync reloads them from the start date; the rows stay "
+                       "readable meanwhile. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing reset")
+            return EXIT_OK
+    with sync_lock(paths.lock_anchor, "reset").acquire(wait=False):
+        run_id = ledger.new_run_id()
+        started = datetime.now(timezone.utc)
+        outcomes = reset_all(paths, vendors, resources)
+        ledger.write(paths, [ledger.LedgerRow(run_id, "reset", o.vendor, "*", "success", started,
+                                              datetime.now(timezone.utc),
+                                              detail={"resources": o.resources, "had_state": o.had_state})
+                             for o in outcomes])
+    for o in outcomes:
+        state = "reset" if o.had_state else "had no sync state in this warehouse"
+        print(f"{o.vendor}: {', '.join(o.resources)} {state}; the next sync reloads them from the start date")
+    return EXIT_OK
 
 
 def cmd_backfill(args, paths) -> int:
@@ -199,8 +260,8 @@ def cmd_sandbox(args, paths) -> int:
     return run_sandbox(args)
 
 
-COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "transform": cmd_transform,
-            "docs": cmd_docs, "demo": cmd_demo, "sandbox": cmd_sandbox}
+COMMANDS = {"sync": cmd_sync, "reset": cmd_reset, "backfill": cmd_backfill, "status": cmd_status,
+            "transform": cmd_transform, "docs": cmd_docs, "demo": cmd_demo, "sandbox": cmd_sandbox}
 
 
 def main(argv: list[str] | None = None) -> int:
