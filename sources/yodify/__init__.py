@@ -196,6 +196,7 @@ def source(
         now = scoped.server_now() or datetime.now(timezone.utc)
         # from the last sync as well as from now: a refund made during a long gap is found too
         window_start = horizon.window_start(now, timedelta(days=float(late_change_window_days)))
+        window_start = max(window_start, start) if start else window_start     # nothing before start_date
         watch.prune(window_start)
         for page in Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start), "Statuses": list(S.REFUND_STATUSES),
                                                 **expand}, page_size=size, workers=1):
