@@ -27,7 +27,8 @@ where they disagree); the sandbox serves the same readings:
      with the gap only by the refund-status orders it spans (a filtered listing). Full
      reloads are not needed for statuses; an edit of another field of a closed order older
      than the window is not seen (no API signal). A state written before the last sync's
-     time was kept measures that one run from now.
+     time was kept re-reads the refund statuses from `start_date` once (its earlier runs
+     looked back from now only and may have missed some).
   Re-fetched orders that did not change since they were loaded are skipped (`ChangeFilter`,
   versions of watched orders only), so a sync without vendor changes loads nothing. Items,
   the customer snapshot, both addresses and the shipments travel inside the order and are
@@ -196,6 +197,10 @@ def source(
         now = scoped.server_now() or datetime.now(timezone.utc)
         # from the last sync as well as from now: a refund made during a long gap is found too
         window_start = horizon.window_start(now, timedelta(days=float(late_change_window_days)))
+        if horizon.last_sync is None and start:
+            # a state from before the last sync's time was kept: its look-backs were measured
+            # from now only and may have missed refunds, so this run re-reads them from the start
+            window_start = start
         window_start = max(window_start, start) if start else window_start     # nothing before start_date
         watch.prune(window_start)
         for page in Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start), "Statuses": list(S.REFUND_STATUSES),
