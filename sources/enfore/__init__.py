@@ -23,11 +23,15 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
 - Cursor: `processed_date_and_time`, re-reading `lookback_hours` (48) before it on every run:
   "time periods close to the present ... could contain new items if the same time interval
   is queried again". Records of the re-read part already loaded unchanged are skipped
-  (`ChangeFilter`), so a run with no vendor changes loads nothing.
+  (`ChangeFilter`), so a run with no vendor changes loads nothing. The cursor is the newest
+  record loaded, never after the last successful sync, so the re-read reaches back past a
+  gap of any length (`sources.common.lookback`).
 - Voids change an invoice after the fact (`void_information`, `void_reason`) but not its
   `processed_date_and_time`, so the window scan does not see them once the invoice is past
   the lookback: each invoice named by a new credit memo is fetched again
   (`voided_invoices`, into the `invoices` table), unless this run read it with that void.
+  Credit memos are read from the same kind of cursor, so the voids of a gap of any length
+  are found.
 - Dates: `transaction_date_and_time` is the sale (the document date the marts use);
   `processed_date_and_time` only places a record in the listing. Late-processed invoices
   (offline registers) therefore land on their transaction day.

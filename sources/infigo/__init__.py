@@ -12,9 +12,11 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
   the order, whose `OrderLineItems` are job ids fetched one by one from
   `GET /orderlineitem/get/{id}` (the `order_line_items` resource). Details and lines are
   fetched concurrently under the shared budget.
-- Orders window: `orderedAfter` (exclusive) from the vendor clock of the previous run minus
-  `orders_lookback_hours`; the high-water mark is the `Date` of the listing, kept in the
-  resource state (dlt's incremental would drop the re-polled old orders below). Every run also
+- Orders window: `orderedAfter` (exclusive) from the vendor clock of the previous successful
+  run (`sources.common.lookback`) minus `orders_lookback_hours`, so orders committed late
+  during a gap of any length are listed; the high-water mark is the `Date` of the listing,
+  kept in the resource state with the rows it describes (dlt's incremental would drop the
+  re-polled old orders below). Every run also
   re-polls, whatever their age, the orders that were open (not Complete/Cancelled) at the last
   run, kept in the state, and those open now (`filterByStatus` 10, 20, 30 and 60). A detail identical to the one loaded before is skipped (`ChangeFilter` on the whole
   payload), and only new or changed orders have their lines fetched: the lines' statuses move
@@ -22,7 +24,8 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
   `[start_date, end_date)` via `orderedBefore`, and no state is read or written.
 - Customers: `GET /customer/v2` pages (`PageIndex` 0-based, `TotalPages`), sorted by Id,
   twice per run: `CreatedFrom` and `LastActivityFrom` = the cursor minus
-  `customers_lookback_hours` (both inclusive). `Role` defaults to Registered on the API, which
+  `customers_lookback_hours` (both inclusive). The cursor is the newest change loaded, never
+  after the last sync, so the look-back spans any gap. `Role` defaults to Registered on the API, which
   hides guest checkouts: the source asks for `customer_roles` (Registered and Guests). Customers
   of other roles reach the marts as customers inferred from their orders. No backfill window.
 - Products: `GET /catalog/v2/product` (bare arrays, `PageIndex`/`PerPage`, no timestamps) is a
@@ -61,9 +64,10 @@ from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, VendorClient, shared_budget
+from ..common.lookback import Horizon
 from ..common.paging import fan_out, ordered_map, select
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
-from ..common.timeutil import parse_utc, window_bounds
+from ..common.timeutil import window_bounds
 from . import settings as S
 from .helpers import (CUSTOMER_JSON, CUSTOMER_TIMES, LINE_JSON, LINE_MONEY, LINE_TIMES, ORDER_JSON,
                       ORDER_MONEY, ORDER_TIMES, PRODUCT_JSON, PRODUCT_MONEY, PRODUCT_TIMES, basic_auth,
@@ -199,10 +203,10 @@ def source(
     def orders() -> Iterator[list]:
         scoped = client.for_resource("orders")
         state = None if end is not None else dlt.current.resource_state()
-        listed_until = parse_utc(state.get("listed_until")) if state else None
+        horizon = Horizon(state, key="listed_until")
         since = start
-        if listed_until is not None:
-            since = listed_until - timedelta(hours=orders_lookback_hours)
+        if horizon.last_sync is not None:
+            since = horizon.window_start(scoped.server_now(), timedelta(hours=orders_lookback_hours))
             since = max(since, start) if start else since
         params = {"orderedBefore": iso_utc(end)} if end else {}
         if since:
@@ -230,7 +234,7 @@ def source(
         orders_quarantine.forget(int(k) for k in list(orders_quarantine.pending)
                                  if k.isdigit() and int(k) in ids and int(k) not in returned)   # gone (404)
         if state is not None:
-            state["listed_until"] = vendor_now.isoformat()
+            horizon.mark(vendor_now)             # the instant the listing was read
             state["open_ids"] = sorted(still_open)
 
     @dlt.transformer(data_from=orders, write_disposition="merge", primary_key="id",

@@ -8,9 +8,12 @@ where they disagree); the sandbox serves the same readings:
   concurrently. Sorted `created_at asc`, so orders placed while paging land after the last
   page instead of shifting it. `filter` is never sent (its documented default is a status).
 - No "changed since" filter exists. `period` (days back from the vendor's clock, read from
-  the `Date` header) re-scans the last `mutation_horizon_days` of orders on every run; orders
-  whose version (latest change time + status) was already loaded are skipped
-  (`ChangeFilter`), so a run with no vendor changes loads nothing.
+  the `Date` header) re-scans every order created since the newest one loaded minus
+  `mutation_horizon_days` (dlt's cursor with `lag`); orders whose version (latest change
+  time + status) was already loaded are skipped (`ChangeFilter`), so a run with no vendor
+  changes loads nothing. The cursor is never after the last successful sync, so the re-scan
+  reaches back past a gap of any length (`sources.common.lookback`); it costs a listing of
+  the gap plus the horizon (orders of older days had settled at the last sync).
 - Customers: there is no customer resource. The delivery address is the customer; its
   normalised hash is `customer_id` (no e-mail: the marts fall back to name + postcode).
 - Products: `GET /products` is one unpaginated full list: loaded as an SCD2 snapshot, so a

@@ -19,10 +19,16 @@ where they disagree); the sandbox serves the same readings:
      RefundRequested) are re-fetched by `Ids` in batches of `Limit` on every sync, however
      old they are; an open id that no longer comes back was deleted at Yodify and is
      dropped from the watch list (its row stays);
-  3. a rolling window, `CreatedOnMin` = the vendor's clock (its Date header) minus
-     `late_change_window_days`, narrowed by `Statuses` to the refund statuses: the only way
-     a closed (Complete) order changes. Full reloads are not needed for statuses; an edit of
-     another field of a closed order older than the window is not seen (no API signal).
+  3. a look-back, `CreatedOnMin` = the earlier of the last successful sync and the vendor's
+     clock (its Date header), minus `late_change_window_days`, narrowed by `Statuses` to the
+     refund statuses: the only way a closed (Complete) order changes. Anchored to the last
+     sync too (`sources.common.lookback`), so a refund made during a gap of any length is
+     read: orders placed before `last sync - window` had settled by then. The cost grows
+     with the gap only by the refund-status orders it spans (a filtered listing). Full
+     reloads are not needed for statuses; an edit of another field of a closed order older
+     than the window is not seen (no API signal). A state written before the last sync's
+     time was kept re-reads the refund statuses from `start_date` once (its earlier runs
+     looked back from now only and may have missed some).
   Re-fetched orders that did not change since they were loaded are skipped (`ChangeFilter`,
   versions of watched orders only), so a sync without vendor changes loads nothing. Items,
   the customer snapshot, both addresses and the shipments travel inside the order and are
@@ -75,6 +81,7 @@ from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
+from ..common.lookback import Horizon
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
@@ -168,11 +175,15 @@ def source(
                 yield from filter(None, (quarantined, [r for r in rows if r["ordered_date"] < end]))
             return
         watch = OrderWatch(dlt.current.resource_state(), Quarantine("orders", dlt.current.source_state()))
+        horizon = Horizon(dlt.current.resource_state())
+        scoped.auth.headers()           # the token request, if none yet, tells the vendor's clock
+        read_from = scoped.server_now() or datetime.now(timezone.utc)      # before any order is read
         if watch.max_id is None:                              # first sync: everything since start_date
             since = {"CreatedOnMin": _iso(start)} if start else {}
             for page in Listing(scoped, "/Orders", {**since, **expand}, page_size=size, workers=workers):
                 yield from watch.read(page, scoped.server_now())
             watch.save()
+            horizon.mark(read_from)
             return
         # short listings from here on: one page at a time, so no request goes past the end
         for page in Listing(scoped, "/Orders", {"SinceId": watch.max_id, **expand}, page_size=size, workers=1):
@@ -184,12 +195,19 @@ def source(
             yield from watch.read(page, scoped.server_now())
         watch.forget(set(asked) - returned)
         now = scoped.server_now() or datetime.now(timezone.utc)
-        window_start = now - timedelta(days=float(late_change_window_days))
+        # from the last sync as well as from now: a refund made during a long gap is found too
+        window_start = horizon.window_start(now, timedelta(days=float(late_change_window_days)))
+        if horizon.last_sync is None and start:
+            # a state from before the last sync's time was kept: its look-backs were measured
+            # from now only and may have missed refunds, so this run re-reads them from the start
+            window_start = start
+        window_start = max(window_start, start) if start else window_start     # nothing before start_date
         watch.prune(window_start)
         for page in Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start), "Statuses": list(S.REFUND_STATUSES),
                                                 **expand}, page_size=size, workers=1):
             yield from watch.read(page, now)
         watch.save()
+        horizon.mark(read_from)
 
     seen_customers: dict[str, str] = {}
 

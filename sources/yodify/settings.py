@@ -9,7 +9,8 @@ SCOPE = "yodify"
 #: the documented maximum of `Limit`
 PAGE_SIZE = 100
 #: refunds reach completed orders this long after they were placed; every sync re-scans
-#: that window for orders in a refund status (the API has no "changed since" filter)
+#: that window, measured back from the last successful sync (or now, if earlier), for orders
+#: in a refund status (the API has no "changed since" filter)
 LATE_CHANGE_WINDOW_DAYS = 45
 START_DATE = "2020-01-01"
 MAX_WORKERS = 4
