@@ -28,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--vendor", action="append", help="only this vendor (repeatable; default all)")
     sync.add_argument("--resource", action="append", help="only this resource (repeatable)")
     sync.add_argument("--no-transform", action="store_true", help="skip dbt build after loading")
-    sync.add_argument("--wait", action="store_true", help="wait for a running sync instead of exiting")
+    sync.add_argument("--wait", action="store_true",
+                      help="wait for a running sync, and for another program's hold on the DuckDB file, "
+                           "instead of exiting")
+    sync.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
+                      help="with --wait: how long to wait for another program holding the DuckDB file "
+                           "(default 1800, or [vendorsync] wait_timeout_seconds); then exit 7")
 
     backfill = sub.add_parser("backfill", help="load a historical window without moving the sync cursors")
     backfill.add_argument("--vendor", required=True)
@@ -72,18 +77,24 @@ def _print_results(results, dbt_result=None) -> None:
     if dbt_result is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(dbt_result.counts.items()))
         print(f"dbt build: {'ok' if dbt_result.ok else 'FAILED'} in {dbt_result.seconds:.1f}s ({counts})")
+        if not dbt_result.ok:
+            print(f"  {dbt_result.error}")
 
 
 def _exit_code(results, built) -> int:
-    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
 
     failed = [r for r in results if r.status == "failed"]
     if failed and len(failed) == len(results):
         # nothing loaded because of the user's settings: say so with the usage code; because
-        # another process holds the warehouse: the busy code, try again next tick
-        if all(r.error_kind in ("config", "auth") for r in failed):
+        # another vendorsync run holds the warehouse: the busy code, try again next tick; because
+        # a program outside vendorsync holds the DuckDB file: its own code, a failure
+        kinds = {r.error_kind for r in failed}
+        if kinds <= {"config", "auth"}:
             return EXIT_USAGE
-        return EXIT_BUSY if all(r.error_kind in ("warehouse", "busy") for r in failed) else EXIT_FAILED
+        if "held" in kinds and kinds <= {"held", "warehouse", "busy"}:
+            return EXIT_HELD
+        return EXIT_BUSY if kinds <= {"warehouse", "busy"} else EXIT_FAILED
     if failed:
         return EXIT_PARTIAL
     if built is not None and not built.ok:
@@ -95,11 +106,17 @@ def cmd_sync(args, paths) -> int:
     from . import ledger, transform
     from .lock import sync_lock
     from .runner import run_vendors
-    from .vendors import check_resources, pick_vendors
+    from .vendors import pick_vendors, resources_for
 
     vendors = pick_vendors(args.vendor)
-    resources = {v.name: check_resources(v, args.resource) for v in vendors}
+    resources = resources_for(vendors, args.resource)
+    for v in vendors:
+        if v.name not in resources:
+            print(f"{v.name}: not synced, it has no resource {', '.join(args.resource)}", file=sys.stderr)
+    vendors = [v for v in vendors if v.name in resources]
     with sync_lock(paths.lock_anchor, "sync").acquire(wait=args.wait):
+        if paths.destination == "duckdb":
+            _wait_for_outside_holders(paths, args)
         run_id = ledger.new_run_id()
         ledger.write(paths, [ledger.running(run_id, "sync", v.name) for v in vendors])
         results = run_vendors(vendors, paths, resources=resources)
@@ -109,6 +126,22 @@ def cmd_sync(args, paths) -> int:
             built = transform.build(paths)
     _print_results(results, built)
     return _exit_code(results, built)
+
+
+def _wait_for_outside_holders(paths, args) -> None:
+    """Before a sync touches the DuckDB file: a program outside vendorsync holding it (an
+    analyst's session) is waited out for `--wait-timeout` with --wait, for a brief grace
+    without; then the sync fails with exit 7 naming that process."""
+    from .holders import DEFAULT_WAIT_TIMEOUT_S, GRACE_S, wait_until_free
+
+    timeout = GRACE_S
+    if args.wait:
+        import dlt
+
+        configured = dlt.config.get("vendorsync.wait_timeout_seconds")
+        timeout = args.wait_timeout if args.wait_timeout is not None else \
+            float(configured) if configured is not None else DEFAULT_WAIT_TIMEOUT_S
+    wait_until_free(paths.warehouse, timeout, "sync")
 
 
 def cmd_backfill(args, paths) -> int:
@@ -206,7 +239,7 @@ COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "t
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_USAGE, explain
 
     try:
         paths = resolve_paths(args.warehouse, args.destination)
@@ -239,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             message, kind = explain(exc)
         log.debug("command failed", exc_info=True)
         print(f"vendorsync: error: {message}", file=sys.stderr)
+        if kind == "held":
+            return EXIT_HELD
         if kind in ("busy", "warehouse"):
             return EXIT_BUSY
         if kind in ("usage", "config", "auth"):

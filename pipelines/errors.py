@@ -9,6 +9,7 @@ from dlt.common.configuration.exceptions import (ConfigFieldMissingException,
 from sources.common.errors import VendorError
 from sources.common.redact import redact
 
+from .holders import WarehouseHeld, holder_in
 from .lock import LockBusy
 from .warehouse import WarehouseSettingError
 
@@ -16,9 +17,11 @@ EXIT_OK = 0
 EXIT_FAILED = 1          # every requested vendor failed, or an internal error
 EXIT_USAGE = 2           # bad arguments or configuration: fix the command or the settings
 EXIT_PARTIAL = 3         # some vendors failed, the others were loaded
-EXIT_BUSY = 4            # another run holds the warehouse lock
+EXIT_BUSY = 4            # another vendorsync run holds the warehouse lock: this tick is not needed
 EXIT_STALE = 5           # `status`: a vendor's data is older than the freshness threshold
 EXIT_TRANSFORM = 6       # the loads succeeded, `dbt build` failed
+EXIT_HELD = 7            # a process outside vendorsync (an analyst's DuckDB session) holds the warehouse
+                         # file: nothing was loaded, a failure for the scheduler
 
 
 def _chain(exc: BaseException):
@@ -34,7 +37,7 @@ def _chain(exc: BaseException):
 
 
 def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
-    """(one-line message, kind) where kind is config|auth|request|data|busy|warehouse|
+    """(one-line message, kind) where kind is config|auth|request|data|busy|held|warehouse|
     unreachable|internal."""
     for e in _chain(exc):
         if isinstance(e, VendorError):
@@ -42,6 +45,8 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
     for e in _chain(exc):
         if isinstance(e, LockBusy):
             return str(e), "busy"
+        if isinstance(e, WarehouseHeld):
+            return str(e), "held"
         if isinstance(e, WarehouseSettingError):
             return str(e), "config"
         if isinstance(e, psycopg2.OperationalError):
@@ -61,10 +66,11 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
             return (f"{vendor + ': ' if vendor else ''}setting {field} has a value that is not a valid "
                     f"{expected}. Fix it in .dlt/config.toml or {env}.", "config")
         text = f"{type(e).__name__}: {e}"
-        if "Could not set lock on file" in text or "Conflicting lock is held" in text:
-            return ("the warehouse file is in use by another process (DuckDB allows one writer). "
-                    "Close other connections to it (analysts: open it read-only and briefly) and retry.",
-                    "warehouse")
+        holder = holder_in(text)
+        if holder is not None:
+            return (f"the warehouse file is in use by {holder.describe()} (DuckDB allows one writer). "
+                    "Close that connection (analysts: open it read-only and briefly) and retry, or run "
+                    "`vendorsync sync --wait` to wait for it.", "held")
         if "read-only" in text.lower() and "database" in text.lower() or isinstance(e, PermissionError):
             return (f"the warehouse cannot be written ({redact(e)}). Check the file's permissions "
                     "or pass --warehouse with a writable path.", "warehouse")
