@@ -239,7 +239,9 @@ COMMANDS = {"sync": cmd_sync, "backfill": cmd_backfill, "status": cmd_status, "t
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_USAGE, explain
+    from dlt.common.configuration.providers.toml import TomlProviderReadException
+
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_USAGE, explain, toml_problem
 
     try:
         paths = resolve_paths(args.warehouse, args.destination)
@@ -249,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         prepare_environment(paths)
     except PathProblem as problem:
         print(f"vendorsync: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except TomlProviderReadException as problem:     # a malformed .dlt/config.toml or secrets.toml
+        print(f"vendorsync: error: {toml_problem(problem)}", file=sys.stderr)
         return EXIT_USAGE
     from .logs import setup_logging
 

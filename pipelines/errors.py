@@ -2,7 +2,12 @@
 file only; a user mistake never prints one."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg2
+import tomlkit
+from dlt.common.configuration.providers.toml import TomlProviderReadException
+from tomlkit.exceptions import TOMLKitError
 from dlt.common.configuration.exceptions import (ConfigFieldMissingException,
                                                 ConfigValueCannotBeCoercedException)
 
@@ -24,6 +29,27 @@ EXIT_HELD = 7            # a process outside vendorsync (an analyst's DuckDB ses
                          # file: nothing was loaded, a failure for the scheduler
 
 
+def toml_problem(exc: TomlProviderReadException) -> str:
+    """One line for a config/secrets file dlt could not read: which file, which line, what to
+    fix. The file is parsed again here because dlt's message names every path it tried."""
+    for path in exc.full_paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        try:
+            tomlkit.parse(text)
+        except TOMLKitError as problem:
+            line, col = getattr(problem, "line", None), getattr(problem, "col", None)
+            what = str(problem).split(" at line ")[0].rstrip(".")
+            where = f" line {line}, column {col}" if line else ""
+            example = (".dlt/secrets.toml.example" if exc.file_name == "secrets.toml" else
+                       "the repository's .dlt/config.toml")
+            return (f"{path}{where}: {what}. Fix the TOML there (`key = value`, text in double quotes, "
+                    f"[section] headers on their own line; {example} shows the format).")
+    return f"{exc.file_name} cannot be read ({' '.join(str(exc).split())[:300]}); fix the file's TOML syntax."
+
+
 def _chain(exc: BaseException):
     seen = set()
     stack = [exc]
@@ -43,6 +69,8 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
         if isinstance(e, VendorError):
             return str(e), e.kind
     for e in _chain(exc):
+        if isinstance(e, TomlProviderReadException):
+            return toml_problem(e), "config"
         if isinstance(e, LockBusy):
             return str(e), "busy"
         if isinstance(e, WarehouseHeld):

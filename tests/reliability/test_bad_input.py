@@ -65,3 +65,20 @@ def test_unknown_command_and_options_are_usage_errors(project):
     for args in (["synch"], ["sync", "--vendors", "shirtigo"], ["backfill", "--vendor", "shirtigo"]):
         proc = project.cli(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr and "usage:" in proc.stderr
+
+
+@pytest.mark.parametrize("file_name, broken_line", [
+    ("config.toml", "page_size = 100 100"),
+    ("secrets.toml", f"api_key = {SECRET}"),                  # a value without its quotes
+])
+def test_a_malformed_settings_file_is_one_line_naming_file_and_line(project, file_name, broken_line):
+    settings = project.dlt_dir / ".dlt" / file_name
+    lines = settings.read_text().splitlines() if settings.exists() else []
+    lines += ["", "[sources.shirtigo]" if file_name == "secrets.toml" else "[sources.extra]", broken_line]
+    settings.write_text("\n".join(lines) + "\n")
+    for args in (["sync", "--vendor", "shirtigo", "--no-transform"], ["status"]):
+        proc = project.cli(*args)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        assert len(output) == 1 and "Traceback" not in proc.stderr and SECRET not in proc.stderr, output
+        assert str(settings) in output[0] and f"line {len(lines)}," in output[0], output[0]
