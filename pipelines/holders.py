@@ -83,6 +83,8 @@ def probe(warehouse: Path) -> Holder | None:
         if holder is None:
             raise
         return holder
+    except duckdb.ConnectionException:      # open in this very process, with other settings: ours
+        return None
     return None
 
 
