@@ -8,8 +8,12 @@ the operator knows what to close.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
+import struct
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +76,35 @@ def holder_in(message: str) -> Holder | None:
     return Holder(pid, command_line(pid) if pid else None)
 
 
+def _lock_holder(warehouse: Path) -> int | None:
+    """The pid of a process holding a POSIX lock on the file (DuckDB locks its file with
+    fcntl: readers shared, the writer exclusive), 0 when none; None when this system cannot
+    say. A few microseconds, where opening the database takes tens of milliseconds."""
+    layout = "hhqqi4x"                  # struct flock on 64-bit Linux: type, whence, start, len, pid
+    try:
+        fd = os.open(warehouse, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        kind, _, _, _, pid = struct.unpack(layout, answer)
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    return 0 if kind == fcntl.F_UNLCK else pid
+
+
 def probe(warehouse: Path) -> Holder | None:
     """Who keeps a writer out of `warehouse` right now (None: nobody, or no file yet)."""
     if not warehouse.is_file():
         return None
+    if sys.platform == "linux":
+        pid = _lock_holder(warehouse)
+        if pid == 0:
+            return None
+        if pid:
+            return Holder(pid, command_line(pid))
     try:
         duckdb.connect(str(warehouse)).close()
     except duckdb.IOException as exc:
