@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="wait for a running sync, and for another program's hold on the DuckDB file, "
                            "instead of exiting")
     sync.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
-                      help="with --wait: how long to wait for another program holding the DuckDB file "
-                           "(default 1800, or [vendorsync] wait_timeout_seconds); then exit 7")
+                      help="how long to wait for another program holding the DuckDB file (default: 10 "
+                           "without --wait; 1800 with it, or [vendorsync] wait_timeout_seconds); then exit 7")
 
     backfill = sub.add_parser("backfill", help="load a historical window without moving the sync cursors")
     backfill.add_argument("--vendor", required=True)
@@ -105,6 +105,7 @@ def _exit_code(results, built) -> int:
 def cmd_sync(args, paths) -> int:
     from . import ledger, transform
     from .lock import sync_lock
+    from .logs import event
     from .runner import run_vendors
     from .vendors import pick_vendors, resources_for
 
@@ -112,7 +113,7 @@ def cmd_sync(args, paths) -> int:
     resources = resources_for(vendors, args.resource)
     for v in vendors:
         if v.name not in resources:
-            print(f"{v.name}: not synced, it has no resource {', '.join(args.resource)}", file=sys.stderr)
+            event("%s: not synced, it has no resource %s", v.name, ", ".join(args.resource), vendor=v.name)
     vendors = [v for v in vendors if v.name in resources]
     with sync_lock(paths.lock_anchor, "sync").acquire(wait=args.wait):
         if paths.destination == "duckdb":
@@ -134,13 +135,20 @@ def _wait_for_outside_holders(paths, args) -> None:
     without; then the sync fails with exit 7 naming that process."""
     from .holders import DEFAULT_WAIT_TIMEOUT_S, GRACE_S, wait_until_free
 
-    timeout = GRACE_S
-    if args.wait:
-        import dlt
+    import dlt
 
+    timeout = GRACE_S
+    if args.wait_timeout is not None:
+        timeout = args.wait_timeout
+    elif args.wait:
         configured = dlt.config.get("vendorsync.wait_timeout_seconds")
-        timeout = args.wait_timeout if args.wait_timeout is not None else \
-            float(configured) if configured is not None else DEFAULT_WAIT_TIMEOUT_S
+        try:
+            timeout = DEFAULT_WAIT_TIMEOUT_S if configured is None else float(configured)
+        except (TypeError, ValueError):
+            raise ValueError(f"[vendorsync] wait_timeout_seconds in .dlt/config.toml must be a number of "
+                             f"seconds, not {configured!r}") from None
+    if timeout < 0:
+        raise ValueError(f"the wait timeout must be 0 or more seconds, not {timeout:g}")
     wait_until_free(paths.warehouse, timeout, "sync")
 
 
