@@ -28,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--vendor", action="append", help="only this vendor (repeatable; default all)")
     sync.add_argument("--resource", action="append", help="only this resource (repeatable)")
     sync.add_argument("--no-transform", action="store_true", help="skip dbt build after loading")
-    sync.add_argument("--wait", action="store_true", help="wait for a running sync instead of exiting")
+    sync.add_argument("--wait", action="store_true",
+                      help="wait for a running sync, and for another program's hold on the DuckDB file, "
+                           "instead of exiting")
+    sync.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
+                      help="how long to wait for another program holding the DuckDB file (default: 10 "
+                           "without --wait; 1800 with it, or [vendorsync] wait_timeout_seconds); then exit 7")
     sync.add_argument("--full-refresh", action="store_true",
                       help="reload the selected vendors and resources from their start date (their cursors "
                            "are reset first; analysts keep the old rows until the new ones commit)")
@@ -81,18 +86,24 @@ def _print_results(results, dbt_result=None) -> None:
     if dbt_result is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(dbt_result.counts.items()))
         print(f"dbt build: {'ok' if dbt_result.ok else 'FAILED'} in {dbt_result.seconds:.1f}s ({counts})")
+        if not dbt_result.ok:
+            print(f"  {dbt_result.error}")
 
 
 def _exit_code(results, built) -> int:
-    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
 
     failed = [r for r in results if r.status == "failed"]
     if failed and len(failed) == len(results):
         # nothing loaded because of the user's settings: say so with the usage code; because
-        # another process holds the warehouse: the busy code, try again next tick
-        if all(r.error_kind in ("config", "auth") for r in failed):
+        # another vendorsync run holds the warehouse: the busy code, try again next tick; because
+        # a program outside vendorsync holds the DuckDB file: its own code, a failure
+        kinds = {r.error_kind for r in failed}
+        if kinds <= {"config", "auth"}:
             return EXIT_USAGE
-        return EXIT_BUSY if all(r.error_kind in ("warehouse", "busy") for r in failed) else EXIT_FAILED
+        if "held" in kinds and kinds <= {"held", "warehouse", "busy"}:
+            return EXIT_HELD
+        return EXIT_BUSY if kinds <= {"warehouse", "busy"} else EXIT_FAILED
     if failed:
         return EXIT_PARTIAL
     if built is not None and not built.ok:
@@ -103,13 +114,20 @@ def _exit_code(results, built) -> int:
 def cmd_sync(args, paths) -> int:
     from . import ledger, transform
     from .lock import sync_lock
+    from .logs import event
     from .runner import run_vendors
-    from .vendors import check_resources, pick_vendors
+    from .vendors import pick_vendors, resources_for
 
     vendors = pick_vendors(args.vendor)
-    resources = {v.name: check_resources(v, args.resource) for v in vendors}
+    resources = resources_for(vendors, args.resource)
+    for v in vendors:
+        if v.name not in resources:
+            event("%s: not synced, it has no resource %s", v.name, ", ".join(args.resource), vendor=v.name)
+    vendors = [v for v in vendors if v.name in resources]
     command = "sync --full-refresh" if args.full_refresh else "sync"
     with sync_lock(paths.lock_anchor, command).acquire(wait=args.wait):
+        if paths.destination == "duckdb":
+            _wait_for_outside_holders(paths, args)
         run_id = ledger.new_run_id()
         ledger.write(paths, [ledger.running(run_id, command, v.name) for v in vendors])
         if args.full_refresh:
@@ -143,10 +161,10 @@ def cmd_reset(args, paths) -> int:
     from .errors import EXIT_OK, EXIT_USAGE
     from .lock import sync_lock
     from .reset import resources_to_reset
-    from .vendors import check_resources, pick_vendors
+    from .vendors import pick_vendors, resources_for
 
-    vendors = pick_vendors(args.vendor)
-    resources = {v.name: check_resources(v, args.resource) for v in vendors}
+    resources = resources_for(pick_vendors(args.vendor), args.resource)
+    vendors = [v for v in pick_vendors(args.vendor) if v.name in resources]
     plan = {v.name: resources_to_reset(v, resources[v.name]) for v in vendors}
     what = "; ".join(f"{name}: {', '.join(names)}" for name, names in plan.items())
     if not args.yes:
@@ -170,6 +188,29 @@ def cmd_reset(args, paths) -> int:
         state = "reset" if o.had_state else "had no sync state in this warehouse"
         print(f"{o.vendor}: {', '.join(o.resources)} {state}; the next sync reloads them from the start date")
     return EXIT_OK
+
+
+def _wait_for_outside_holders(paths, args) -> None:
+    """Before a sync touches the DuckDB file: a program outside vendorsync holding it (an
+    analyst's session) is waited out for `--wait-timeout` with --wait, for a brief grace
+    without; then the sync fails with exit 7 naming that process."""
+    from .holders import DEFAULT_WAIT_TIMEOUT_S, GRACE_S, wait_until_free
+
+    import dlt
+
+    timeout = GRACE_S
+    if args.wait_timeout is not None:
+        timeout = args.wait_timeout
+    elif args.wait:
+        configured = dlt.config.get("vendorsync.wait_timeout_seconds")
+        try:
+            timeout = DEFAULT_WAIT_TIMEOUT_S if configured is None else float(configured)
+        except (TypeError, ValueError):
+            raise ValueError(f"[vendorsync] wait_timeout_seconds in .dlt/config.toml must be a number of "
+                             f"seconds, not {configured!r}") from None
+    if timeout < 0:
+        raise ValueError(f"the wait timeout must be 0 or more seconds, not {timeout:g}")
+    wait_until_free(paths.warehouse, timeout, "sync")
 
 
 def cmd_backfill(args, paths) -> int:
@@ -267,7 +308,9 @@ COMMANDS = {"sync": cmd_sync, "reset": cmd_reset, "backfill": cmd_backfill, "sta
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain
+    from dlt.common.configuration.providers.toml import TomlProviderReadException
+
+    from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_USAGE, explain, toml_problem
 
     try:
         paths = resolve_paths(args.warehouse, args.destination)
@@ -277,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         prepare_environment(paths)
     except PathProblem as problem:
         print(f"vendorsync: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except TomlProviderReadException as problem:     # a malformed .dlt/config.toml or secrets.toml
+        print(f"vendorsync: error: {toml_problem(problem)}", file=sys.stderr)
         return EXIT_USAGE
     from .logs import setup_logging
 
@@ -300,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
             message, kind = explain(exc)
         log.debug("command failed", exc_info=True)
         print(f"vendorsync: error: {message}", file=sys.stderr)
+        if kind == "held":
+            return EXIT_HELD
         if kind in ("busy", "warehouse"):
             return EXIT_BUSY
         if kind in ("usage", "config", "auth"):

@@ -98,9 +98,15 @@ def vendor_lock(warehouse: Path, vendor: str, purpose: str) -> FileLock:
 
 @contextmanager
 def write_lock(warehouse: Path, purpose: str = "write") -> Iterator[None]:
-    """Hold for every write into the warehouse; waits for the current writer."""
+    """Hold for every write into the warehouse; waits for the current writer, then (DuckDB)
+    for a brief outside holder of the file (`holders.GRACE_S`), and raises `WarehouseHeld`
+    naming it when it stays."""
+    from .holders import GRACE_S, wait_until_free
+
     lock = FileLock(_lock_path(warehouse, "write"), purpose, "the warehouse writer").acquire(wait=True)
     try:
+        if warehouse.is_file():         # a DuckDB warehouse (the PostgreSQL anchor is no file)
+            wait_until_free(warehouse, GRACE_S, purpose)
         yield
     finally:
         lock.release()

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sources.common.redact import RedactingFilter
+from sources.common.redact import RedactingFilter, redact
 
 log = logging.getLogger("vendorsync")
 
@@ -18,8 +18,8 @@ class JsonFormatter(logging.Formatter):
         entry = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
                  "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         entry.update(getattr(record, "fields", {}) or {})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:      # exc_text: already scrubbed by RedactingFilter
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
@@ -65,6 +65,50 @@ def setup_logging(fmt: str, log_file: Path, verbose: bool = False) -> None:
     for noisy in ("urllib3", "dlt", "dbt", "sqlglot", "asyncio", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("vendorsync.http").setLevel(logging.INFO if verbose else logging.WARNING)
+    redact_dlt_traces()
+
+
+class TraceRedaction:
+    """A dlt tracking module (`dlt.pipeline.trace.TRACKING_MODULES`, the hook dlt's own
+    telemetry uses): scrubs each step's trace before dlt pickles it into the pipeline folder,
+    where the resolved config values (a base URL with a password in it) and the step's
+    exception messages would otherwise be kept."""
+
+    def on_start_trace(self, trace, step, pipeline) -> None:
+        pass
+
+    def on_start_trace_step(self, trace, step, pipeline) -> None:
+        pass
+
+    def on_end_trace_step(self, trace, step, pipeline, step_info, send_state) -> None:
+        scrub_trace(trace)
+
+    def on_end_trace(self, trace, pipeline, send_state) -> None:
+        scrub_trace(trace)
+
+
+def scrub_trace(trace) -> None:
+    def clean(value):
+        return redact(value) if isinstance(value, str) else value
+
+    trace.resolved_config_values[:] = [
+        v._replace(value=clean(v.value), default_value=clean(v.default_value))
+        for v in trace.resolved_config_values or []]
+    for i, step in enumerate(trace.steps or []):
+        traces = [{**t, "message": clean(t.get("message")),
+                   "stack_trace": [clean(line) for line in t.get("stack_trace") or []],
+                   "exception_attrs": {k: clean(v) for k, v in (t.get("exception_attrs") or {}).items()}}
+                  for t in step.exception_traces or []]
+        trace.steps[i] = step._replace(step_exception=clean(step.step_exception),
+                                       exception_traces=traces or step.exception_traces)
+
+
+def redact_dlt_traces() -> None:
+    """Install `TraceRedaction` once in this process."""
+    from dlt.pipeline import trace
+
+    if not any(isinstance(m, TraceRedaction) for m in trace.TRACKING_MODULES):
+        trace.TRACKING_MODULES.append(TraceRedaction())
 
 
 def event(message: str, *args: object, level: int = logging.INFO, **fields: object) -> None:

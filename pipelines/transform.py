@@ -5,9 +5,12 @@ child's environment. dbt's target and log folders go under data/, so a build nev
 into the source tree."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -54,16 +57,38 @@ def dbt_environment(paths: Paths) -> dict[str, str]:
     return env
 
 
+def _die_with_parent(parent: int):
+    """For the dbt child, between fork and exec: the kernel sends it SIGKILL when vendorsync
+    dies, however it dies (SIGKILL included; Linux `prctl(PR_SET_PDEATHSIG)`), so a killed run
+    never leaves dbt behind holding the warehouse. Elsewhere, its own process group lets
+    `subprocess.run` kill it on any exception of ours."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:          # vendorsync died before the line above
+            os._exit(1)
+    return arm
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     """Run dbt in a child process (its adapter would otherwise keep the warehouse open in
-    ours) and read the outcome from run_results.json."""
+    ours) that dies with ours, and read the outcome from run_results.json."""
     target = paths.dbt_artifacts_dir / "target"
     results_file = target / ("sources.json" if command == "source freshness" else "run_results.json")
     results_file.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", "--quiet", *dbt_args(paths, command, *extra)]
     started = time.monotonic()
     with write_lock(paths.lock_anchor, f"dbt {command}"):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **dbt_environment(paths)})
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **dbt_environment(paths)},
+                              process_group=0, preexec_fn=_die_with_parent(os.getpid()))
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}
     failures: list[str] = []
@@ -80,10 +105,15 @@ def run_dbt(paths: Paths, command: str = "build", *extra: str) -> DbtResult:
     ok = proc.returncode == 0
     error = None
     if not ok:
-        tail = redact((proc.stdout + proc.stderr).strip().splitlines()[-1:] and
-                      " ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:]))
-        error = f"dbt {command} failed: " + ("; ".join(failures[:5]) if failures else tail or
-                                             "see data/dbt/logs/dbt.log")
+        said = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+        tail = redact(" ".join(said[-3:]))[:600]
+        if failures:
+            reason = "; ".join(failures[:5]) + (f" (and {len(failures) - 5} more)" if len(failures) > 5 else "")
+        elif proc.returncode < 0:
+            reason = f"dbt was killed by signal {-proc.returncode}"
+        else:
+            reason = tail or f"dbt exited with {proc.returncode} and said nothing"
+        error = f"dbt {command} failed: {reason} (full output: {paths.dbt_artifacts_dir / 'logs' / 'dbt.log'})"
     log.debug("dbt output:\n%s", redact(proc.stdout + proc.stderr))
     return DbtResult(ok, seconds, counts, failures, error, warned)
 
@@ -94,14 +124,19 @@ def build(paths: Paths, full_refresh: bool = False, select: str | None = None) -
         extra += ["--select", select]
     event("dbt build%s ...", " --full-refresh" if full_refresh else "")
     result = run_dbt(paths, "build", *extra)
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
+    if result.ok and select and not result.counts:       # dbt only warns and exits 0
+        result.ok = False
+        result.error = (f"dbt build failed: --select {select!r} matches no model, test or seed of "
+                        f"{paths.dbt_project_dir.name}/; check the names (e.g. fct_orders, marts.*, tag:...)")
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items())) or "no node ran"
     if result.ok:
         event("dbt build passed in %.1fs (%s)", result.seconds, summary, status="success",
               seconds=round(result.seconds, 1), counts=result.counts)
     else:
-        event("dbt build FAILED in %.1fs (%s)", result.seconds, summary, level=logging.ERROR,
-              status="failed", failures=result.failures)
-        for failure in result.failures[:20]:
+        event("dbt build FAILED in %.1fs (%s): %s", result.seconds, summary,
+              result.error.removeprefix("dbt build failed: "), level=logging.ERROR,
+              status="failed", failures=result.failures, error=result.error)
+        for failure in result.failures[5:20]:         # the first five are in the error
             log.error("  %s", failure)
     for warning in warnings(paths, result):
         event("dbt warning: %s", warning, level=logging.WARNING, warning=warning)

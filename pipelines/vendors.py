@@ -63,3 +63,19 @@ def check_resources(vendor: Vendor, names: list[str] | None, windowed_only: bool
         what = "windowed resource" if windowed_only else "resource"
         raise UnknownName(f"{vendor.name} has no {what} {', '.join(unknown)}; choose from {', '.join(allowed)}")
     return list(dict.fromkeys(names))
+
+
+def resources_for(vendors: list[Vendor], names: list[str] | None) -> dict[str, list[str] | None]:
+    """vendor -> the `--resource` names it has (None: all of its resources). A name applies to
+    every selected vendor that has it; vendors that have none of the names are left out. Only
+    a name that no selected vendor has is an error."""
+    if not names:
+        return {v.name: None for v in vendors}
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if not any(n in v.resources for v in vendors)]
+    if unknown:
+        offered = sorted({r for v in vendors for r in v.resources})
+        who = vendors[0].name if len(vendors) == 1 else "none of " + ", ".join(v.name for v in vendors)
+        raise UnknownName(f"{who} has no resource {', '.join(unknown)}; choose from {', '.join(offered)}")
+    picked = {v.name: [n for n in names if n in v.resources] for v in vendors}
+    return {vendor: chosen for vendor, chosen in picked.items() if chosen}

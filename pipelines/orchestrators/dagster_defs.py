@@ -3,7 +3,10 @@
 Load with `dagster dev -m pipelines.orchestrators.dagster_defs` (install `.[orchestration]`).
 Each op runs the `vendorsync` command in a child process, so the CLI's warehouse locks,
 run ledger and exit codes apply unchanged; exit code 3 (some vendors failed) fails the op
-with the CLI's summary attached, and 4 (another run holds the warehouse) is a skip, not an error.
+with the CLI's summary attached, and 4 (another vendorsync run holds the warehouse) is a skip,
+not an error. 7 (a program outside vendorsync, such as an analyst's DuckDB session, held the
+warehouse file past the sync's --wait-timeout; nothing was loaded) fails the op and names that
+process, like every other non-zero code.
 """
 
 import os
@@ -14,6 +17,9 @@ from dagster import (Definitions, Failure, In, MetadataValue, Nothing, OpExecuti
                      ScheduleDefinition, job, op)
 
 EXIT_BUSY = 4
+EXIT_HELD = 7
+#: how long a sync waits for an outside holder of the DuckDB file (within the 15-minute schedule)
+WAIT_TIMEOUT_S = "600"
 
 
 def run_vendorsync(context: OpExecutionContext, *args: str) -> str:
@@ -25,14 +31,19 @@ def run_vendorsync(context: OpExecutionContext, *args: str) -> str:
         context.log.warning("another vendorsync run holds the warehouse; skipping this tick")
         return proc.stdout
     if proc.returncode != 0:
-        raise Failure(description=f"vendorsync {' '.join(args)} exited with {proc.returncode}",
-                      metadata={"summary": MetadataValue.text(proc.stdout[-4000:])})
+        why = ""
+        if proc.returncode == EXIT_HELD:
+            why = ": another program held the warehouse file (" + \
+                  next((l for l in reversed(proc.stderr.splitlines()) if "held by" in l), "see the log") + ")"
+        raise Failure(description=f"vendorsync {' '.join(args)} exited with {proc.returncode}{why}",
+                      metadata={"summary": MetadataValue.text(proc.stdout[-4000:]),
+                                "stderr": MetadataValue.text(proc.stderr[-4000:])})
     return proc.stdout
 
 
 @op(description="Load new and changed records from every vendor, then dbt build.")
 def sync_all_vendors(context: OpExecutionContext) -> None:
-    context.log.info(run_vendorsync(context, "sync", "--wait"))
+    context.log.info(run_vendorsync(context, "sync", "--wait", "--wait-timeout", WAIT_TIMEOUT_S))
 
 
 @op(ins={"after": In(Nothing)}, description="Fail when a vendor's data is older than its threshold.")

@@ -27,7 +27,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .errors import VendorAuthError, VendorConfigError, VendorRequestError
-from .redact import redact, register_secret
+from .redact import redact, register_secret, register_url_credentials
 
 log = logging.getLogger("vendorsync.http")
 
@@ -204,6 +204,7 @@ class TokenAuth(Auth):
 
 def check_base_url(vendor: str, base_url: object, setting: str) -> str:
     text = str(base_url or "").strip()
+    register_url_credentials(text)          # `https://user:password@host`: never shown
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise VendorConfigError(vendor, f"base URL {text!r} is not an http(s) URL.", setting=setting)

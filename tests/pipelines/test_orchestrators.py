@@ -21,5 +21,8 @@ def test_systemd_units_run_the_sync():
     units = Path(__file__).resolve().parents[2] / "pipelines" / "orchestrators" / "systemd"
     service = (units / "vendorsync-sync.service").read_text()
     timer = (units / "vendorsync-sync.timer").read_text()
-    assert "ExecStart=/srv/vendorsync/.venv/bin/vendorsync --log-format json sync" in service
-    assert "SuccessExitStatus=4" in service and "OnCalendar=*:0/15" in timer
+    assert "ExecStart=/srv/vendorsync/.venv/bin/vendorsync --log-format json sync --wait --wait-timeout 600" in service
+    assert "OnCalendar=*:0/15" in timer
+    # only 4 (another vendorsync run) is harmless; 7 (a reader held the file) must alert
+    [success] = [l for l in service.splitlines() if l.startswith("SuccessExitStatus=")]
+    assert success.split("=", 1)[1].split() == ["4"]

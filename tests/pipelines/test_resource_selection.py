@@ -25,3 +25,21 @@ def test_selecting_credit_memos_brings_the_voided_invoices_fetch(project, sandbo
     # invoices were not scanned in this run, so every invoice a credit memo reverts is fetched
     loaded = {r[0] for r in project.query("select id from raw_enfore.invoices where voided_on is not null")}
     assert loaded == set(truth["credit_memos"]["invoice_of"].values()) and loaded
+
+
+def test_a_resource_applies_to_the_vendors_that_have_it(project, sandbox_tiny):
+    """The README's own example, `vendorsync sync --resource orders`: enfore has no orders (its
+    sales are invoices), so it is left out instead of failing the command."""
+    project.point_at(sandbox_tiny)
+    proc = project.cli("sync", "--resource", "orders", "--no-transform")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "enfore: not synced, it has no resource orders" in proc.stderr
+    synced = {r[0] for r in project.query("select vendor from ops.run_ledger where resource = '*'")}
+    assert synced == {"shirtigo", "yodify", "infigo"}
+    for vendor in synced:
+        assert project.scalar(f"select count(*) from raw_{vendor}.orders") \
+            == sandbox_tiny.control.truth(vendor)["orders"]["count"]
+    unknown = project.cli("sync", "--vendor", "enfore", "--resource", "orders")
+    assert unknown.returncode == 2 and "enfore has no resource orders" in unknown.stderr
+    nobody = project.cli("sync", "--resource", "ordres")
+    assert nobody.returncode == 2 and "has no resource ordres" in nobody.stderr

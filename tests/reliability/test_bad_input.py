@@ -47,9 +47,9 @@ def test_a_warehouse_held_by_another_process_is_named(project, sandbox_tiny):
         proc = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
     finally:
         holder.close()
-    assert proc.returncode == 4
+    assert proc.returncode == 7                             # not 4: no vendorsync run holds it
     line = one_clean_line(proc)
-    assert "in use by another process" in line and "read-only" in line
+    assert "held by pid" in line and "read-only" in line and "--wait" in line
 
 
 def test_an_unwritable_warehouse_path_is_named(project, sandbox_tiny, tmp_path):
@@ -65,3 +65,20 @@ def test_unknown_command_and_options_are_usage_errors(project):
     for args in (["synch"], ["sync", "--vendors", "shirtigo"], ["backfill", "--vendor", "shirtigo"]):
         proc = project.cli(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr and "usage:" in proc.stderr
+
+
+@pytest.mark.parametrize("file_name, broken_line", [
+    ("config.toml", "page_size = 100 100"),
+    ("secrets.toml", f"api_key = {SECRET}"),                  # a value without its quotes
+])
+def test_a_malformed_settings_file_is_one_line_naming_file_and_line(project, file_name, broken_line):
+    settings = project.dlt_dir / ".dlt" / file_name
+    lines = settings.read_text().splitlines() if settings.exists() else []
+    lines += ["", "[sources.shirtigo]" if file_name == "secrets.toml" else "[sources.extra]", broken_line]
+    settings.write_text("\n".join(lines) + "\n")
+    for args in (["sync", "--vendor", "shirtigo", "--no-transform"], ["status"]):
+        proc = project.cli(*args)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        assert len(output) == 1 and "Traceback" not in proc.stderr and SECRET not in proc.stderr, output
+        assert str(settings) in output[0] and f"line {len(lines)}," in output[0], output[0]

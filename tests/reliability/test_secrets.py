@@ -52,3 +52,32 @@ def test_no_secret_in_anything_a_run_writes(project, sandbox_tiny):
     for vendor in sandbox_tiny.state["vendors"]:
         state = dlt.pipeline(f"vendorsync_{vendor}", pipelines_dir=str(project.paths().pipelines_dir)).state
         assert not any(n.decode() in str(state) for n in needles)
+
+
+URL_PASSWORD = "url-pass-7d41c9e2b8a3"
+
+
+def test_a_credential_in_a_base_url_is_in_nothing_a_run_writes(project, sandbox_tiny):
+    """`http://user:pass@host/api`: the sync may work or be refused, but the password is in no
+    file under the data dir, no text column of the warehouse, and neither stdout nor stderr."""
+    project.point_at(sandbox_tiny)
+    shirtigo = sandbox_tiny.vendor("shirtigo")["base_url"].replace("http://", f"http://ops:{URL_PASSWORD}@")
+    project.set("SOURCES__SHIRTIGO__BASE_URL", shirtigo)
+    project.set("SOURCES__YODIFY__BASE_URL", f"http://ops:{URL_PASSWORD}@127.0.0.1:9/api/v1")  # refused
+    project.set("SOURCES__YODIFY__MAX_ATTEMPTS", "2")
+    runs = [project.cli("-v", "sync", "--vendor", "shirtigo", "--vendor", "yodify"),
+            project.cli("-v", "--log-format", "json", "sync", "--vendor", "shirtigo", "--vendor", "yodify"),
+            project.cli("status", "--vendor", "shirtigo", "--vendor", "yodify")]
+    assert runs[0].returncode in (1, 2, 3), runs[0].stdout + runs[0].stderr
+    assert "127.0.0.1:9" in runs[0].stdout                 # the failing vendor's URL is shown, without password
+    needles = forms(URL_PASSWORD)
+    for proc in runs:
+        assert URL_PASSWORD not in proc.stdout + proc.stderr
+    assert files_containing(project.data_dir, needles) == []
+    columns = project.query("select table_schema, table_name, column_name from information_schema.columns "
+                            "where data_type in ('VARCHAR', 'JSON') and table_schema not in ('information_schema', 'pg_catalog')")
+    assert columns
+    for schema, table, column in columns:
+        hits = project.scalar(f'select count(*) from "{schema}"."{table}" '
+                              f"where cast(\"{column}\" as varchar) like '%{URL_PASSWORD}%'")
+        assert hits == 0, f"{schema}.{table}.{column}"
