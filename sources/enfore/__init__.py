@@ -12,7 +12,11 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   `auth_url` defaults to the base URL's origin + `/auth`.
 - Lists are `{items, problems}`, no total; items **and** problems count toward `limit`, so
   only a page with fewer entries than `limit` ends a listing. A problem's `on_resource` is
-  fetched on its own (never a lost record, never a false deletion in a snapshot).
+  fetched on its own (never a lost record, never a false deletion in a snapshot). A problem
+  naming no record (the document prints `{title, detail}` only) or naming one that 404s is
+  recorded in `raw_enfore.quarantine` (`problem:<digest>`, reason, payload, time) and the
+  listing goes on; a products snapshot with such a problem retires nothing that run (the
+  problem may stand for any product). Only a listing that cannot be paged fails a resource.
 - Invoices and credit memos: required `from`/`to`, `[from, to)`; the filtered field is not
   named, the list is "sorted ... by their processed_date_and_time", read as the filter.
   `limit` is sent as 50 ("limit is restricted to 50"). The range from the cursor to the
@@ -189,6 +193,8 @@ def source(
             raise VendorDataError(VENDOR, f"GET /{kind}: {exc}, past the offset ceiling; raise "
                                           "sources.enfore.max_offset if the API allows deeper offsets.") from None
         changes.forget_before(latest - timedelta(seconds=lookback_s))   # the next run starts there
+        for payload, reason in listing.drain_unnamed():
+            quarantine.note_problem(payload, reason)
         due = [k for k in quarantine.pending if k not in scanned]
         if due:
             cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
@@ -229,7 +235,8 @@ def source(
             offset += page.consumed
             if page.consumed < product_page_size:
                 break
-        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id)
+        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id,
+                                  problems=listing.drain_unnamed())
 
     def processed_cursor() -> dlt.sources.incremental:
         """Both document lists: processed time from `start_date` (to `end_date` in a backfill),

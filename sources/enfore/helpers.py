@@ -8,6 +8,7 @@ import base64
 import hashlib
 import logging
 import re
+import threading
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Callable
@@ -96,9 +97,13 @@ def rfc3339(at: datetime) -> str:
 
 class Listing:
     """One list endpoint of the organisation. A page's entries are its `items` plus its
-    `problems` (entries the server failed to render; both count toward `limit`). Each problem
-    names its record in `on_resource`; that record is fetched on its own, so a problem never
-    turns into a lost record or, in a snapshot, a false deletion."""
+    `problems` (entries the server failed to render; both count toward `limit`). A problem
+    that names its record in `on_resource` has that record fetched on its own, so it never
+    turns into a lost record or, in a snapshot, a false deletion. A problem that names none
+    (the document prints them as just a `title` and a `detail`), or whose record cannot be
+    fetched, is kept in `unnamed` (payload, reason) for the resource's quarantine: one
+    unreadable entry must not stop a whole vendor (the listing still pages on, as it counts
+    toward `limit`)."""
 
     def __init__(self, client: VendorClient, org_id: str, kind: str, limit: int):
         self.client = client
@@ -106,6 +111,8 @@ class Listing:
         self.kind = kind                  # products | invoices | credit-memos
         self.limit = limit
         self.path = f"/org/{quote(org_id, safe='')}/{kind}"
+        self.unnamed: list[tuple[dict, str]] = []      # problems naming no record: (payload, reason)
+        self._lock = threading.Lock()
 
     def page(self, offset: int, **params: str) -> Page:
         """One page; an empty one is asked for again before it is believed (a glitch that
@@ -133,19 +140,32 @@ class Listing:
         response = self.client.get(f"{self.path}/{quote(record_id, safe='')}", allow_statuses=frozenset({404}))
         return None if response.status_code == 404 else response.parsed
 
-    def resolve(self, problem: dict) -> dict | None:
-        on_resource = str((problem or {}).get("on_resource") or "")
+    def resolve(self, problem: object) -> dict | None:
+        if not isinstance(problem, dict):
+            self._unnamed(problem, f"GET {self.path} listed a problem that is not an object")
+            return None
+        on_resource = str(problem.get("on_resource") or "")
         match = RESOURCE_PATH.search(urlparse(on_resource).path)
         text = " - ".join(str(problem.get(k)) for k in ("title", "detail") if problem.get(k)) or "no details"
         if not match or match.group(1) != self.kind:
-            raise VendorDataError(VENDOR, f"GET {self.path} reported a problem that names no {self.kind} "
-                                          f"record ({text}); the list cannot be completed. Retry later.")
+            self._unnamed(problem, f"GET {self.path} listed a problem that names no {self.kind} record: {text}")
+            return None
         log.debug("%s: %s listed a problem (%s); fetching %s on its own", VENDOR, self.kind, text, match.group(2))
         record = self.get(match.group(2))
         if record is None and self.kind != "products":
-            raise VendorDataError(VENDOR, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and "
-                                          "cannot be fetched (404). Retry later; nothing was committed.")
+            self._unnamed(problem, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and cannot "
+                                   "be fetched (404)")
         return record            # a product gone since the listing is simply absent
+
+    def _unnamed(self, problem: object, reason: str) -> None:
+        log.warning("%s: %s; recorded in raw_%s.quarantine, the rest of the listing loads", VENDOR, reason, VENDOR)
+        with self._lock:          # window pages are read on several threads
+            self.unnamed.append((problem, reason))
+
+    def drain_unnamed(self) -> list[tuple[dict, str]]:
+        with self._lock:
+            out, self.unnamed = self.unnamed, []
+        return out
 
 
 def record_id(record: dict):
