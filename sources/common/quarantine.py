@@ -253,6 +253,13 @@ def retire_absent_except(keys: Iterable, column: str = "id", retire: bool = True
                                                   "destination_scope": scope})
 
 
+def as_sent(payload: dict, hints: dict) -> dict:
+    """The documented fields a mapper does not shape (`hints`: field -> column hint), kept as
+    the vendor sent them so no documented field is dropped; the resource declares the same
+    hints (JSON for objects and arrays), so each lands in one column."""
+    return {field: payload.get(field) for field in hints}
+
+
 def unknown_fields(payload: dict, known: frozenset[str]) -> dict:
     """Top-level fields the vendor document does not list: kept, so they arrive as columns."""
     return {k: v for k, v in payload.items() if k not in known}
