@@ -23,7 +23,8 @@ the source must survive them, not rely on them:
   a missing or non-integer `PageIndex`/`PerPage` there is a 400 `InfigoProblemDetailsV2`.
 - `/customer/v2` `Role` defaults to `Registered`: guest-checkout customers (role `Guests`) are
   listed only when asked for (`Role=Guests`, repeatable). `Created*`/`LastActivity*` are
-  inclusive, compared at the whole seconds the timestamps are served with; `OrderBy`/`OrderDirection` take the numeric codes or the names.
+  inclusive, compared at the whole seconds the timestamps are served with;
+  `OrderBy`/`OrderDirection` take the numeric codes or the names.
 - `/order/list/`: `orderedAfter`/`orderedBefore` are exclusive ("after"/"before"); naive
   timestamps are UTC. `filterByStatus=10` ("Open (not complete/cancelled)") returns every order
   that is neither Complete (40) nor Cancelled (50); other values match the status exactly.

@@ -19,7 +19,9 @@ import orjson
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.http import VendorClient
 from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
-from ..common.quarantine import Unreadable, decimal_of, described, list_of, object_of, require, unknown_fields, utc_of
+from ..common.hints import BOOL, JSON, TEXT, columns
+from ..common.quarantine import (Unreadable, as_sent, decimal_of, described, list_of, object_of, require,
+                                 unknown_fields, utc_of)
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
 from ..common.windows import Page
@@ -39,6 +41,25 @@ DOCUMENT_FIELDS = frozenset({
     "applied_discounts", "applied_markups", "has_loyalty_program_data", "has_external_promotion_program_data",
     "sales_orders", "external_pricing_data", "additional_invoice_information", "void_reason",
     "invoices", "reasons"})
+#: documented fields kept as sent (not reshaped): an invoice's or credit memo's, an item's, a product's
+DOCUMENT_AS_SENT = columns(
+    discounts=JSON, markups=JSON, applied_discounts=JSON, applied_markups=JSON, sales_orders=JSON,
+    external_pricing_data=TEXT, additional_invoice_information=JSON, has_loyalty_program_data=BOOL,
+    has_external_promotion_program_data=BOOL)
+ITEM_AS_SENT = columns(
+    lot_id=TEXT, fixed_base_price_and_unit=JSON, discounts=JSON, markups=JSON, applied_discounts=JSON,
+    applied_markups=JSON, external_pricing_data=TEXT, additional_invoice_information=JSON,
+    cuwo_external_data=TEXT, payout_item_reason=JSON, sales_order_line_items=JSON,
+    cuwo_refund_processing_data=JSON)
+PRODUCT_AS_SENT = columns(
+    sales_types=JSON, management_unit=TEXT, alternative_units=JSON, sales_quantity=JSON,
+    enabled_sales_quantity_sources=JSON, enabled_sales_price_sources=JSON, reference_price_quantity=JSON,
+    reference_price_conversion_quantity=JSON, exclude_from_discounts=BOOL,
+    disable_manual_sales_price_adjustment=BOOL, maximum_manual_price_per_unit=JSON, tax_exemption_reason=TEXT,
+    not_taxable=BOOL, custom_workflow_config=JSON, variant_ranking_pKey=TEXT, browse_nodes=JSON,
+    track_inventory=BOOL, lot_configuration=JSON, intended_use=JSON, product_dimensions=JSON,
+    shipping_dimensions=JSON, manual_rough_stock_indicator=TEXT, product_details_configuration_id=TEXT,
+    sold_on_behalf_of=TEXT)
 #: which list a problem's `on_resource` points into, from its path
 RESOURCE_PATH = re.compile(r"/org/[^/]+/(invoices|credit-memos|products)/([^/?#]+)/?$")
 
@@ -223,6 +244,7 @@ def item_row(index: int, item: dict, currency: str | None) -> dict:
     voided = [money(v.get("voided_quantity"), "items[].void_information[].voided_quantity")[0] for v in voids]
     voided_on = [utc_of(v.get("voided_on"), "items[].void_information[].voided_on") for v in voids if v.get("voided_on")]
     return {
+        **as_sent(item, ITEM_AS_SENT),
         "line_index": index,
         "id": item.get("id"),
         "type": item.get("type"),
@@ -267,6 +289,7 @@ def document_row(doc: dict) -> dict:
     void_reason = object_of(doc.get("void_reason"), "void_reason")
     row = {
         **unknown_fields(doc, DOCUMENT_FIELDS),
+        **as_sent(doc, DOCUMENT_AS_SENT),
         "id": require(doc.get("id"), "id"),
         "number": doc.get("number"),
         "store_id": doc.get("store_id"),
@@ -325,6 +348,7 @@ def product_row(p: dict) -> dict:
     identifiers = [object_of(i, "product_identifiers[]") for i in list_of(p.get("product_identifiers"),
                                                                           "product_identifiers")]
     return {
+        **as_sent(p, PRODUCT_AS_SENT),
         "id": require(p.get("id"), "id"),
         "type": p.get("type"),
         "name": p.get("name"),

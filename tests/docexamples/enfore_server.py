@@ -40,7 +40,10 @@ class EnforeExamples:
         base = _parse(self.docs["invoices"]["items"][0]["processed_date_and_time"])
         self.invoices = [self._document("invoices", f"inv-{i:04d}", base - timedelta(minutes=47 * i), i)
                          for i in range(invoices)]
-        self.credit_memos = [self._document("credit_memos", f"cm-{i:04d}", base - timedelta(minutes=131 * i), i,
+        # the newest credit memos come after the voids their invoices print: those invoices are
+        # fetched again (voided_invoices) and load twice in one run
+        self.credit_memos = [self._document("credit_memos", f"cm-{i:04d}",
+                                            base + timedelta(minutes=95 - 131 * i), i,
                                             invoices=[f"inv-{(3 * i) % invoices:04d}"])
                              for i in range(credit_memos)]
         self.products = []

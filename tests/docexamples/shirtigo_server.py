@@ -8,7 +8,8 @@ definitions are complete). Only what a record needs to be told apart is complete
 document's own fragments: an order's top-level `reference`, prices, status and `updated_at`
 are the ones printed in the same example's `sender.parent` (an Order), its `delivery` and
 `bill` are the printed `sender` address (an OrderAddress), `fulfillment` is `false` ("or false
-if no details are available"), `payments` an empty relation; a product gets an `id` (its
+if no details are available"), `payments` holds the document's Payment example (without its
+embedded order); a product gets an `id` (its
 example stops before it). Ids, references and times are varied per copy."""
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class ShirtigoExamples:
             p = copy.deepcopy(self.docs["payments"]["data"][0])
             p["id"] = p["id"][:-12] + f"{i:012d}"
             p["created_at"] = (base - timedelta(minutes=71 * i)).strftime(STAMP)
+            p["order"]["reference"] = self.orders[i % len(self.orders)]["reference"]   # cut from the example
             self.payments.append(p)
         self.products = []
         for i in range(products):
@@ -59,7 +61,9 @@ class ShirtigoExamples:
         order["delivery"] = {**address, "firstname": f"{address['firstname']} {i % 29}"}
         order["bill"] = dict(address)
         order["fulfillment"] = False
-        order["payments"] = {"data": []}
+        payment = {k: v for k, v in copy.deepcopy(self.docs["payments"]["data"][0]).items() if k != "order"}
+        payment["id"] = payment["id"][:-12] + f"{i + 900000:012d}"
+        order["payments"] = {"data": [payment]}      # the document's Payment example, without its order
         for n, line in enumerate(order["products"]["data"]):
             line["id"] = 500 + n          # printed as "integer"
         return order

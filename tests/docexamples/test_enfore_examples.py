@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.docexamples.conftest import orphans, status_of
+from tests.docexamples.coverage import assert_all_home, check
 from tests.docexamples.enfore_server import APP, NOW, ORG, SECRET, START_DATE, EnforeExamples
 
 
@@ -32,6 +33,9 @@ def test_document_examples_load_every_listed_record_and_record_the_problems(proj
         == docs.expected_ids("products")
     items = {r[0] for r in project.query("select id from raw_enfore.invoices__items")}
     assert items == {i["id"] for doc in docs.invoices for i in doc["items"]}
+    # invoices named by a credit memo were loaded twice in this run (listed, then fetched again
+    # as voided): still no item row without its invoice
+    assert any(path.startswith(f"/erp/org/{ORG}/invoices/") for path in server.calls), sorted(server.calls)
     assert orphans(project, "raw_enfore", "invoices", "invoices__items") == 0
     assert orphans(project, "raw_enfore", "credit_memos", "credit_memos__items") == 0
 
@@ -53,3 +57,40 @@ def test_document_examples_load_every_listed_record_and_record_the_problems(proj
     assert again.returncode == 0, again.stdout + again.stderr
     assert project.scalar("select count(*) from raw_enfore.quarantine") == 3
     assert ids("invoices") == docs.expected_ids("invoices")
+
+
+def test_every_documented_field_of_a_loaded_record_has_a_home(project, example_server):
+    """The document's fields of each loaded record type (its example record's keys) against
+    the raw tables: a column, a child table or a JSON column, or a written reason."""
+    import sources.enfore as source
+
+    docs = EnforeExamples(invoices=3, credit_memos=2, products=3)
+    point_at(project, example_server(docs, now=NOW))
+    assert project.cli("sync", "--vendor", "enfore", "--no-transform").returncode == 0
+
+    invoice, memo = docs.docs["invoices"]["items"][0], docs.docs["credit_memos"]["items"][0]
+    product = docs.docs["products"]["items"][0]
+    counts = {
+        "products": check(project, "raw_enfore", source, "products", "products", product, PRODUCT_HOMES),
+        "invoices": check(project, "raw_enfore", source, "invoices", "invoices", invoice, DOCUMENT_HOMES),
+        "invoices.items": check(project, "raw_enfore", source, "items", "invoices__items",
+                                invoice["items"][0], ITEM_HOMES),
+        "credit_memos": check(project, "raw_enfore", source, "credit_memos", "credit_memos", memo, DOCUMENT_HOMES),
+        "credit_memos.items": check(project, "raw_enfore", source, "items", "credit_memos__items",
+                                    memo["items"][0], ITEM_HOMES),
+    }
+    print("enfore field coverage:", json.dumps(counts))
+    assert_all_home(counts)
+
+
+#: documented fields the source renames or spreads over several columns
+DOCUMENT_HOMES = {
+    "customer_information": ["customer_individual_id", "customer_organization_id"],
+    "payer_information": ["payer_individual_id", "payer_organization_id"],
+    "invoice_address": ["address_full_address"],
+    "total_gross_amount": ["total_gross_amount", "currency"],
+}
+ITEM_HOMES = {"standard_price_and_unit": ["unit_price"], "void_information": ["voided_quantity", "voided_on"],
+              "depending_items": ["deposit_item_ids"]}
+PRODUCT_HOMES = {"sales_price_and_quantity": ["price", "take_away_price", "price_is_gross"],
+                 "product_identifiers": ["ean"]}
