@@ -32,6 +32,9 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   `processed_date_and_time`, so the window scan does not see them once the invoice is past
   the lookback: each invoice named by a new credit memo is fetched again
   (`voided_invoices`, into the `invoices` table), unless this run read it with that void.
+  An invoice this run's scan loaded is never loaded a second time in the same run (the first
+  copy's items would be left without their parent): unchanged it is skipped; changed since the
+  scan it is fetched by id at the start of the next sync.
 - Dates: `transaction_date_and_time` is the sale (the document date the marts use);
   `processed_date_and_time` only places a record in the listing. Late-processed invoices
   (offline registers) therefore land on their transaction day.
@@ -91,6 +94,8 @@ RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoic
 WINDOWED_RESOURCES = ("invoices", "credit_memos", "customers", "voided_invoices")
 
 log = logging.getLogger("vendorsync.enfore")
+#: source state: invoices whose void changed after this run's scan loaded them (fetched next sync)
+DEFERRED_VOIDS = "voids_deferred"
 
 QUANTITY = MONEY6             # quantities carry up to 6 decimals too (e.g. 0.25 kg)
 _DOCUMENT_COLUMNS = columns(
@@ -205,6 +210,9 @@ def source(
         for payload, reason in listing.drain_unnamed():
             quarantine.note_problem(payload, reason)
         due = [k for k in quarantine.pending if k not in scanned]
+        if resource == "invoices" and not backfill:     # voids deferred by the last run (voided_invoices)
+            late = dlt.current.source_state().pop(DEFERRED_VOIDS, [])
+            due += [k for k in late if k not in scanned and k not in due]
         if due:
             cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
             yield from refetch_quarantined(quarantine, listing, due, on_row)
@@ -212,9 +220,10 @@ def source(
 
     def refetch_quarantined(quarantine: Quarantine, listing: Listing, ids: list[str],
                             on_row: Callable[[dict, str | None], None] | None) -> Iterator[list]:
-        """Quarantined records outside the windows this run scanned, fetched by id: once enfore
-        serves them readable they load and leave the quarantine. Their processed time is behind
-        the cursor: the caller has switched its filter off (`Incremental.advance`)."""
+        """Records outside the windows this run scanned, fetched by id: quarantined ones (once
+        enfore serves them readable they load and leave the quarantine) and invoices whose
+        void the last run deferred. Their processed time is behind the cursor: the caller has
+        switched its filter off (`Incremental.advance`)."""
         fetched = list(zip(ids, ordered_map(listing.get, ids, workers)))
         quarantine.forget(i for i, record in fetched if record is None)       # gone at enfore (404)
         rows = quarantine.read([r for _, r in fetched if r is not None], document_row, record_id)
@@ -222,8 +231,8 @@ def source(
             if on_row:
                 on_row(row, None)
         if rows:
-            log.info("%s: %d %s record(s) quarantined earlier now read; loading them", VENDOR, len(rows),
-                     listing.kind)
+            log.info("%s: %d %s record(s) quarantined or deferred earlier now read; loading them", VENDOR,
+                     len(rows), listing.kind)
             yield rows
 
     def remember_void(row: dict, version: str | None) -> None:
@@ -288,15 +297,22 @@ def source(
                     refetched.add(invoice_id)
                     due.append(invoice_id)
         listing = Listing(client.for_resource("voided_invoices"), org_id, "invoices", page_size)
+        state = dlt.current.source_state() if end is None else None
+        if state is not None:
+            state.setdefault(DEFERRED_VOIDS, [])
         records = []
         for invoice_id, record in zip(due, ordered_map(listing.get, due, workers)):
             if record is None:
                 log.warning("%s: invoice %s, reverted by a credit memo, is not served (404); its void "
                             "shows in the marts through the credit memo only", VENDOR, invoice_id)
                 continue
-            if versions_read.get(invoice_id) == version_of(record):
-                # already loaded unchanged by this run's scan: loading it twice in one load
-                # would leave the first copy's items behind (its parent row deduplicated away)
+            seen = versions_read.get(invoice_id)
+            if seen is not None:
+                # this run's scan loaded it: a second copy in the same load would leave the first
+                # copy's items without their parent (the parent row is deduplicated). Unchanged:
+                # nothing to do; changed since the scan: the next sync fetches it on its own
+                if seen != version_of(record) and state is not None and invoice_id not in state[DEFERRED_VOIDS]:
+                    state[DEFERRED_VOIDS].append(invoice_id)
                 continue
             records.append(record)
         quarantine = Quarantine("invoices", None if end is not None else dlt.current.source_state())

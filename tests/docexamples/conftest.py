@@ -9,10 +9,6 @@ import pytest
 from tests.docexamples.server import ExampleServer
 
 
-def serve(routes, now=None) -> ExampleServer:
-    return ExampleServer(routes, now=now)
-
-
 def orphans(project, dataset: str, parent: str, child: str) -> int:
     """Rows of a nested table whose parent row is not in the warehouse."""
     return project.scalar(f"select count(*) from {dataset}.{child} c where not exists "

@@ -52,6 +52,9 @@ class EnforeExamples:
             p.update(id=f"prod-{i:04d}", name=f"{p['name']} {i}", article_id=f"art-{i}", external_id=f"ext-{i}")
             self.products.append(p)
         self.by_kind = {"invoices": self.invoices, "credit-memos": self.credit_memos, "products": self.products}
+        #: invoice id -> a later `voided_on` its items get when it is first fetched by id (a void
+        #: that happens between a sync's listing and its fetching the invoice again)
+        self.void_later: dict[str, str] = {}
 
     def _document(self, kind: str, doc_id: str, at: datetime, i: int, invoices: list[str] | None = None) -> dict:
         doc = copy.deepcopy(self.docs[kind]["items"][0])
@@ -83,6 +86,11 @@ class EnforeExamples:
         records = self.by_kind[parts[3]]
         if len(parts) == 5:
             found = next((r for r in records if r["id"] == parts[4]), None)
+            if found and parts[3] == "invoices" and found["id"] in self.void_later:
+                for item in found["items"]:
+                    for void in item.get("void_information") or []:
+                        void["voided_on"] = self.void_later[found["id"]]
+                del self.void_later[found["id"]]
             return Response(200, found) if found else self._problem(404, "Not Found", "no such record")
         return self._list(request, parts[3], records)
 

@@ -59,6 +59,25 @@ def test_document_examples_load_every_listed_record_and_record_the_problems(proj
     assert ids("invoices") == docs.expected_ids("invoices")
 
 
+def test_an_invoice_voided_after_the_scan_loads_on_the_next_sync_without_orphan_items(project, example_server):
+    """A credit memo makes the sync fetch its invoice again after this run's scan loaded it,
+    and the void changed in between: the invoice is not loaded twice in one run (its first
+    copy's items would lose their parent); the next sync loads the new void."""
+    docs = EnforeExamples(invoices=60, credit_memos=3, products=2)
+    docs.void_later = {"inv-0000": "2025-05-20T09:00:00Z"}
+    point_at(project, example_server(docs, now=NOW))
+    voided_on = "select distinct cast(i.voided_on as varchar) from raw_enfore.invoices__items i " \
+                "join raw_enfore.invoices p on p._dlt_id = i._dlt_parent_id where p.id = 'inv-0000'"
+
+    for run in (1, 2):
+        out = project.cli("sync", "--vendor", "enfore", "--no-transform")
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert orphans(project, "raw_enfore", "invoices", "invoices__items") == 0, run
+        assert project.scalar("select count(*) from raw_enfore.invoices where id = 'inv-0000'") == 1
+    assert not docs.void_later                                  # the changed copy was fetched
+    assert [v for (v,) in project.query(voided_on)] == ["2025-05-20 09:00:00+00"]
+
+
 def test_every_documented_field_of_a_loaded_record_has_a_home(project, example_server):
     """The document's fields of each loaded record type (its example record's keys) against
     the raw tables: a column, a child table or a JSON column, or a written reason."""
