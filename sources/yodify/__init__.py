@@ -332,6 +332,7 @@ class OrderWatch:
         self.open_before_run: set[int] = set(state.get("open_ids", []))
         self.open = set(self.open_before_run)
         self.changes = ChangeFilter(state, None)
+        self.loaded: dict[int, str] = {}     # order id -> version loaded by this run
 
     def read(self, page: list[dict], now: datetime | None) -> Iterator[list]:
         """A page's quarantine rows and the rows to load."""
@@ -349,6 +350,13 @@ class OrderWatch:
         for r in rows:
             oid = r["id"]
             self.max_id = max(self.max_id or 0, oid)
+            if oid in self.loaded:
+                # listed twice in one run (new and in the refund window, say): a second copy in
+                # the same load would leave the first copy's items and shipments without their
+                # parent. If it changed in between, the next sync fetches it by id.
+                if self.loaded[oid] != version_of(r):
+                    self.open.add(oid)
+                continue
             if is_open(r):
                 self.open.add(oid)
             else:
@@ -358,6 +366,7 @@ class OrderWatch:
                 retention = (now or r["ordered_date"]) if is_open(r) else r["ordered_date"]
                 if not self.changes.is_new(str(oid), version_of(r), retention):
                     continue
+            self.loaded[oid] = version_of(r)
             out.append(r)
         return out
 

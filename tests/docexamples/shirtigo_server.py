@@ -68,6 +68,10 @@ class ShirtigoExamples:
             line["id"] = 500 + n          # printed as "integer"
         return order
 
+    #: the order listing repeats page 1's last order, changed, at the start of page 2 (a
+    #: listing that shifted while it was paged, and an order that changed meanwhile)
+    shifted = False
+
     def __call__(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
             return Response(401, {"message": "Unauthenticated."})
@@ -89,6 +93,10 @@ class ShirtigoExamples:
             chosen = [r for r in records if datetime.strptime(r["created_at"], STAMP) >= since]
         column = request.arg("sort_col") or "created_at"
         chosen = sorted(chosen, key=lambda r: str(r.get(column)), reverse=request.arg("sort_dir") == "desc")
+        if self.shifted and records is self.orders and len(chosen) > size:
+            again = copy.deepcopy(chosen[size - 1])          # changed since page 1 served it
+            again["updated_at"] = (NOW - timedelta(days=1)).strftime(STAMP)
+            chosen = chosen[:size] + [again] + chosen[size:]
         pages = max(1, math.ceil(len(chosen) / size))
         data = chosen[(page - 1) * size: page * size]
         return Response(200, {"data": data, "meta": {"pagination": {

@@ -29,6 +29,18 @@ def test_document_examples_load_every_listed_record(project, example_server):
         assert orphans(project, "raw_shirtigo", "orders", child) == 0
 
 
+def test_an_order_served_twice_by_a_shifting_listing_loads_once_without_orphan_lines(project, example_server):
+    docs = ShirtigoExamples(orders=150, payments=2, products=2)
+    docs.shifted = True
+    server = example_server(docs, now=NOW)
+    for key, value in {"BASE_URL": f"{server.url}/api", "API_KEY": API_KEY, "START_DATE": START_DATE}.items():
+        project.set(f"SOURCES__SHIRTIGO__{key}", value)
+    sync(project, "shirtigo", resources=["orders"])
+    assert project.scalar("select count(*) from raw_shirtigo.orders") == len(docs.orders)
+    assert project.scalar("select count(*) from raw_shirtigo.orders__lines") == len(docs.orders)
+    assert orphans(project, "raw_shirtigo", "orders", "orders__lines") == 0
+
+
 def test_every_documented_field_of_a_loaded_record_has_a_home(project, example_server):
     """The document's fields of each loaded record type against the raw tables: a column, a
     child table or a JSON column, or a written reason."""

@@ -82,3 +82,23 @@ def test_every_documented_field_of_a_loaded_record_has_a_home(project, example_s
 
 ORDER_HOMES = {"customer": "table:customers", "shipping_address": "shipping_address__name",
                "billing_address": "billing_address__name", "additional_information": "purchase_order_number"}
+
+
+def test_an_order_listed_twice_in_one_sync_loads_once_and_leaves_no_orphans(project, example_server):
+    """A new order in a refund status is listed by `SinceId` and again by the refund window
+    in the same sync, and changes in between: it loads once (no item or shipment without its
+    parent), and the next sync loads the change."""
+    docs = YodifyExamples(orders=5, products=1, skus=1, accounts=1)
+    point_at(project, example_server(docs, now=NOW))
+    sync(project, "yodify", resources=["orders"])
+    order = docs.add_order("Refunded")
+    docs.change_after_listing.add(order["id"])
+
+    sync(project, "yodify", resources=["orders"])
+    assert project.scalar(f"select count(*) from raw_yodify.orders where id = {order['id']}") == 1
+    for child in ("orders__items", "orders__shipments"):
+        assert orphans(project, "raw_yodify", "orders", child) == 0, child
+    sync(project, "yodify", resources=["orders"])
+    assert float(project.scalar(f"select total from raw_yodify.orders where id = {order['id']}")) == order["total"]
+    for child in ("orders__items", "orders__shipments"):
+        assert orphans(project, "raw_yodify", "orders", child) == 0, child

@@ -60,6 +60,15 @@ class YodifyExamples:
             self.accounts.append(account)
         self.carriers = [{**copy.deepcopy(self.docs["carrier"]), "id": 8 + i, "slug": f"Carrier{i}"}
                          for i in range(3)]
+        #: order ids whose `total` changes right after a listing first serves them
+        self.change_after_listing: set[int] = set()
+
+    def add_order(self, status: str) -> dict:
+        """A new order (the next id), placed a day before `NOW`, in `status`."""
+        order = self._order(len(self.orders), NOW - timedelta(days=1))
+        order["order_status"] = status
+        self.orders.append(order)
+        return order
 
     def _user(self, user_id: str, account_id: int) -> dict:
         user = copy.deepcopy(self.docs["accountuser"])
@@ -95,7 +104,13 @@ class YodifyExamples:
         path = request.path.rstrip("/").lower()
         parts = path.split("/")
         if path == "/api/v1/orders":
-            return self._list(request, self._orders(request), envelope=False)
+            response = self._list(request, self._orders(request), envelope=False)
+            response.body = copy.deepcopy(response.body)
+            for order in self.orders:
+                if order["id"] in self.change_after_listing and any(o["id"] == order["id"] for o in response.body):
+                    self.change_after_listing.discard(order["id"])
+                    order["total"] = round(order["total"] + 1, 2)
+            return response
         if path == "/api/v1/products":
             return self._list(request, self.products, envelope=False)
         if path == "/api/v1/skus":
