@@ -83,6 +83,9 @@ def _print_results(results, dbt_result=None) -> None:
     for r in results:
         if r.error:
             print(f"  {r.error}")
+        if r.quarantined:
+            print(f"  {r.vendor}: {r.quarantined} record(s) or listing problem(s) not loaded, "
+                  f"see raw_{r.vendor}.quarantine")
     if dbt_result is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(dbt_result.counts.items()))
         print(f"dbt build: {'ok' if dbt_result.ok else 'FAILED'} in {dbt_result.seconds:.1f}s ({counts})")

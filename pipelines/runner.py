@@ -56,6 +56,12 @@ class VendorResult:
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
+    def quarantined(self) -> int:
+        """Rows this run wrote to the vendor's quarantine table: records it could not read and
+        listing problems that named no record (`sources.common.quarantine`)."""
+        return self.tables.get("quarantine", 0)
+
+    @property
     def total_requests(self) -> int:
         return sum(m["requests"] for m in self.requests.values())
 
@@ -67,7 +73,8 @@ class VendorResult:
         out = [LedgerRow(run_id, command, self.vendor, "*", self.status, self.started_at, self.finished_at,
                          rows=sum(self.rows.values()), requests=self.total_requests,
                          retries=self.total_retries, error=self.error,
-                         detail={"tables": self.tables, "requests": self.requests})]
+                         detail={"tables": self.tables, "requests": self.requests,
+                                 "quarantined": self.quarantined})]
         for resource in sorted(set(self.rows) | set(self.requests)):
             m = self.requests.get(resource, {})
             out.append(LedgerRow(run_id, command, self.vendor, resource, self.status, self.started_at,

@@ -23,7 +23,8 @@ the source must survive them, not rely on them:
   a missing or non-integer `PageIndex`/`PerPage` there is a 400 `InfigoProblemDetailsV2`.
 - `/customer/v2` `Role` defaults to `Registered`: guest-checkout customers (role `Guests`) are
   listed only when asked for (`Role=Guests`, repeatable). `Created*`/`LastActivity*` are
-  inclusive; `OrderBy`/`OrderDirection` take the numeric codes or the names.
+  inclusive, compared at the whole seconds the timestamps are served with;
+  `OrderBy`/`OrderDirection` take the numeric codes or the names.
 - `/order/list/`: `orderedAfter`/`orderedBefore` are exclusive ("after"/"before"); naive
   timestamps are UTC. `filterByStatus=10` ("Open (not complete/cancelled)") returns every order
   that is neither Complete (40) nor Cancelled (50); other values match the status exactly.
@@ -102,6 +103,12 @@ GROUP_NAMES = {12: "Business Cards", 14: "Flyers & Postcards", 15: "Stationery",
 
 def iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_served(ts: datetime) -> datetime:
+    """`ts` at the precision `iso` serves it (whole seconds): filters compare what a client
+    can see, so "created on or before" a served `CreatedOn` includes that customer."""
+    return ts.replace(microsecond=0)
 
 
 def units(minor: int) -> int:
@@ -781,10 +788,10 @@ class InfigoSim(DayByDay, VendorSim):
         chosen = []
         for c in self._visible_customers(now):
             role = "guests" if c.is_guest else "registered"
-            last = c.last_activity(now)
+            last, created = as_served(c.last_activity(now)), as_served(c.created_at)
             if role not in roles or (statuses and "1" not in statuses and "Active" not in statuses):
                 continue
-            if (created_from and c.created_at < created_from) or (created_to and c.created_at > created_to):
+            if (created_from and created < created_from) or (created_to and created > created_to):
                 continue
             if (active_from and last < active_from) or (active_to and last > active_to):
                 continue

@@ -1,9 +1,10 @@
 """Yodify API simulator (B2B commerce), from `seeds/003_433657943a89d30e.txt`.
 
 Served: `GET` lists and by-id reads of Products, SKUs, Brands, Orders, Shipments (also per
-order, `/orders/{orderId}/shipments`), Accounts and AccountUsers, and the token endpoint. The
-document's other operations (writes, quotes, discounts, addresses, carriers, search) are not
-simulated: the sync never calls them.
+order, `/orders/{orderId}/shipments` and `/orders/{orderId}/shipments/{id}`), Carriers (the
+ones shipments name), Accounts and AccountUsers, and the token endpoint. The document's other
+operations (writes, quotes, discounts, addresses, search) are not simulated: the sync never
+calls them.
 
 Readings taken where the document is silent (see `vendor-docs/yodify.md`), each one a choice
 the source must survive, not rely on:
@@ -19,7 +20,7 @@ the source must survive, not rely on:
   `Statuses`) take repeated keys and comma-separated values.
 - Lists: ascending `id`; `Page` is 1-based (default 1, `Page < 1` is a 400); `Limit`
   defaults to 100 and outside 1..100 is a 400 (`errors.Limit`). `Products`, `Orders`,
-  `Brands` and `Shipments` answer bare JSON arrays (the document's `Inline [T]`), every
+  `Brands`, `Carriers` and `Shipments` answer bare JSON arrays (the document's `Inline [T]`), every
   other list the envelope `{object: "list", data, has_more, total_items, url, count}`;
   `configure(envelope_everywhere=True)` serves the envelope on all of them (the real service
   may well do that). A page past the end is empty.
@@ -131,7 +132,7 @@ PRODUCT_KINDS = [  # name, short name, unit price range in cents, unit of measur
 ]
 VARIANTS = ["Standard", "Heavy Duty", "Compact", "XL", "120 V", "240 V", "Stainless", "Galvanised"]
 #: list -> bare JSON array in the document (`Inline [T]`); everything else is enveloped
-BARE_LISTS = frozenset({"Products", "Orders", "Brands", "Shipments"})
+BARE_LISTS = frozenset({"Products", "Orders", "Brands", "Shipments", "Carriers"})
 CENT = Decimal(1)
 
 
@@ -369,10 +370,11 @@ class YodifySim(DayByDay, VendorSim):
     def register_routes(self) -> None:
         p = self.api_prefix
         self.route("POST", TOKEN_PATH, self.issue_token, public=True)
-        for name in ("Products", "SKUs", "Brands", "Orders", "Shipments", "Accounts", "AccountUsers"):
+        for name in ("Products", "SKUs", "Brands", "Orders", "Shipments", "Carriers", "Accounts", "AccountUsers"):
             self.route("GET", f"{p}/{name}", self._list_handler(name))
             self.route("GET", f"{p}/{name}/{{id}}", self._get_handler(name))
         self.route("GET", f"{p}/orders/{{order_id}}/shipments", self.list_order_shipments)
+        self.route("GET", f"{p}/orders/{{order_id}}/shipments/{{id}}", self.get_order_shipment)
 
     async def issue_token(self, request: web.Request) -> web.Response:
         form = dict(parse_qsl(await request.text()))
@@ -694,6 +696,9 @@ class YodifySim(DayByDay, VendorSim):
                         [(sid * 10 + k, oi, sku, q) for k, (oi, sku, q) in enumerate(lines)], statuses)
 
     # --- rendering ---------------------------------------------------------------------------
+    def carrier_json(self, c: "Carrier", now: datetime, expand: frozenset = frozenset()) -> dict:
+        return {"id": c.id, "object": "carrier", "slug": c.slug, "name": c.name}
+
     def brand_json(self, b: Brand, now: datetime, expand: frozenset = frozenset()) -> dict:
         return {"client_identifier": None, "name": b.name, "alias": b.alias, "id": b.id, "object": "brand",
                 "created_on": stamp(b.created_on)}
@@ -886,6 +891,8 @@ class YodifySim(DayByDay, VendorSim):
             items = sorted((s for o in self._orders(now) for s in o.shipments if s.created_on <= now),
                            key=lambda s: s.id)
             return items, self.shipment_json
+        if name == "Carriers":
+            return CARRIER_LIST, self.carrier_json
         if name == "Accounts":
             return [a for a in w.accounts.values() if a.created_on <= now], self.account_json
         if name == "AccountUsers":
@@ -966,6 +973,18 @@ class YodifySim(DayByDay, VendorSim):
         shipments = [s for s in self._filtered("Shipments", q, self.now()) if s.order_id == order.id]
         return self._respond_list(request, "OrderShipments", shipments, self.shipment_json, q)
 
+    def get_order_shipment(self, request: web.Request, order_id: str, id: str) -> web.Response:
+        """`GET /orders/{orderId}/shipments/{id}`: one shipment of one order (a shipment of
+        another order, or one not made yet, is not found: 400 as every unknown id here)."""
+        now = self.now()
+        order = self.w.by_id.get(int(order_id)) if order_id.isdigit() else None
+        shipment = next((s for s in (order.shipments if order and order.arrived_at <= now else [])
+                         if str(s.id) == id and s.created_on <= now), None)
+        if shipment is None:
+            return self.problem(request, 400, {"id": [f"No Shipment with the id {id} was found on order {order_id}."]},
+                                "Shipment could not be retrieved.")
+        return self.json(self.shipment_json(shipment, now, Query(request, frozenset()).expand))
+
     # --- ground truth --------------------------------------------------------------------------
     def truth(self) -> dict:
         now = self.now()
@@ -1007,8 +1026,19 @@ LIST_FILTERS = {
     "Shipments": frozenset({"statuses", "createdonmin", "createdonmax", "sinceid"}),
     "SKUs": frozenset({"sinceid", "createdonmin", "createdonmax", "brandid"}),
     "Products": frozenset({"createdonmin", "createdonmax", "brandid"}),
-    "Brands": frozenset(), "Accounts": frozenset(), "AccountUsers": frozenset(),
+    "Brands": frozenset(), "Carriers": frozenset(), "Accounts": frozenset(), "AccountUsers": frozenset(),
 }
+
+
+@dataclass(frozen=True)
+class Carrier:
+    id: int
+    slug: str
+    name: str
+
+
+#: the carriers shipments name, as `GET /Carriers` lists them (ids in `CARRIERS` order)
+CARRIER_LIST = [Carrier(i + 1, name.replace(" ", ""), name) for i, (name, _) in enumerate(CARRIERS)]
 LIST_STATUSES = {"Orders": ORDER_STATUSES, "Shipments": SHIPMENT_STATUSES}
 
 

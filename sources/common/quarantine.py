@@ -21,12 +21,14 @@ item's quarantine table hints).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Iterator
 
 import dlt
+import orjson
 from dlt.extract.exceptions import CurrentSourceNotAvailable
 
 from .changes import snapshot_changed
@@ -174,6 +176,19 @@ class Quarantine:
                 out.append({"resource": self.resource, "record_key": key, "released": True})
         return rows, out
 
+    def note_problem(self, payload: object, reason: str) -> None:
+        """An entry of a listing that names no record (enfore's `problems` as its document
+        prints them: a title and a detail): nothing can be fetched or loaded for it, so it is
+        held as a quarantine row (`problem:<digest of the payload>`, so the same report listed
+        again is one row) and the rest of the listing goes on. It never joins `pending`: there
+        is no record to fetch again."""
+        key = "problem:" + hashlib.blake2b(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS),
+                                           digest_size=8).hexdigest()
+        if any(r["record_key"] == key for r in self._held):
+            return
+        self._held.append({"resource": self.resource, "record_key": key, "reason": reason[:500],
+                           "payload": payload, "quarantined_at": datetime.now(timezone.utc)})
+
     def forget(self, keys: Iterable) -> None:
         """Stop fetching records the vendor no longer serves; their quarantine rows stay."""
         for key in keys:
@@ -204,11 +219,17 @@ def readable_rows(items: list[dict]) -> list[dict]:
 
 
 def snapshot_items(resource: str, records: list[dict], mapper: Callable[[dict], dict],
-                   key_of: Callable[[dict], object], column: str = "id") -> Iterator:
+                   key_of: Callable[[dict], object], column: str = "id",
+                   problems: Iterable[tuple[object, str]] = ()) -> Iterator:
     """A complete listing as the items of an SCD2 snapshot resource: its quarantine, then its
     rows (if they changed since the last load) with hints that do not retire the quarantined
-    records: one that cannot be read is not a deleted one, it keeps its last loaded version."""
+    records: one that cannot be read is not a deleted one, it keeps its last loaded version.
+    `problems` are the listing's (payload, reason) entries that named no record."""
     quarantine = Quarantine(resource, dlt.current.source_state())
+    problems = list(problems)
+    for payload, reason in problems:
+        quarantine.note_problem(payload, reason)
+    yield from quarantine.flush()
     rows, quarantined = quarantine.split(records, mapper, key_of)
     if quarantined:
         if quarantine.keys:
@@ -216,18 +237,27 @@ def snapshot_items(resource: str, records: list[dict], mapper: Callable[[dict], 
                         "snapshot loads, those keep their last loaded version", len(quarantine.keys), resource)
         yield quarantined
     if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
-        yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column))
+        # a problem naming no record may stand for any record: nothing absent is retired then
+        yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column, retire=not problems))
 
 
-def retire_absent_except(keys: Iterable, column: str = "id") -> dict:
+def retire_absent_except(keys: Iterable, column: str = "id", retire: bool = True) -> dict:
     """Hints for an SCD2 snapshot loaded without its quarantined records: rows whose `column`
-    is one of `keys` are not retired (dlt's `destination_scope`). Give them on every load of
-    the snapshot: dlt keeps the last scope in the schema."""
+    is one of `keys` are not retired (dlt's `destination_scope`); with `retire` False none
+    is. Give them on every load of the snapshot: dlt keeps the last scope in the schema."""
     literals = sorted({"'" + str(k).replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
                        for k in keys if k is not None})
-    scope = f"{{table}}.{column} NOT IN ({', '.join(literals)})" if literals else "1 = 1"
+    scope = "1 = 0" if not retire else \
+        f"{{table}}.{column} NOT IN ({', '.join(literals)})" if literals else "1 = 1"
     return dlt.mark.make_hints(write_disposition={"disposition": "merge", "strategy": "scd2",
                                                   "destination_scope": scope})
+
+
+def as_sent(payload: dict, hints: dict) -> dict:
+    """The documented fields a mapper does not shape (`hints`: field -> column hint), kept as
+    the vendor sent them so no documented field is dropped; the resource declares the same
+    hints (JSON for objects and arrays), so each lands in one column."""
+    return {field: payload.get(field) for field in hints}
 
 
 def unknown_fields(payload: dict, known: frozenset[str]) -> dict:

@@ -12,7 +12,11 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   `auth_url` defaults to the base URL's origin + `/auth`.
 - Lists are `{items, problems}`, no total; items **and** problems count toward `limit`, so
   only a page with fewer entries than `limit` ends a listing. A problem's `on_resource` is
-  fetched on its own (never a lost record, never a false deletion in a snapshot).
+  fetched on its own (never a lost record, never a false deletion in a snapshot). A problem
+  naming no record (the document prints `{title, detail}` only) or naming one that 404s is
+  recorded in `raw_enfore.quarantine` (`problem:<digest>`, reason, payload, time) and the
+  listing goes on; a products snapshot with such a problem retires nothing that run (the
+  problem may stand for any product). Only a listing that cannot be paged fails a resource.
 - Invoices and credit memos: required `from`/`to`, `[from, to)`; the filtered field is not
   named, the list is "sorted ... by their processed_date_and_time", read as the filter.
   `limit` is sent as 50 ("limit is restricted to 50"). The range from the cursor to the
@@ -32,6 +36,9 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   (`voided_invoices`, into the `invoices` table), unless this run read it with that void.
   Credit memos are read from the same kind of cursor, so the voids of a gap of any length
   are found.
+  An invoice this run's scan loaded is never loaded a second time in the same run (the first
+  copy's items would be left without their parent): unchanged it is skipped; changed since the
+  scan it is fetched by id at the start of the next sync.
 - Dates: `transaction_date_and_time` is the sale (the document date the marts use);
   `processed_date_and_time` only places a record in the listing. Late-processed invoices
   (offline registers) therefore land on their transaction day.
@@ -43,6 +50,13 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
 - Products: `GET /products` is the full list (limit <= 5000, no timestamps, hard deletes):
   an SCD2 snapshot, so a product missing from a complete list is retired, never dropped.
 - Money `{value, unit}` (up to 6 decimals) lands as DECIMAL(24,6); times as UTC.
+- Every documented field of a loaded record lands: reshaped into typed columns (money,
+  times, contacts, address, void), as a child table (`items`, a credit memo's `invoices`),
+  or as sent in a column of its own (`helpers.DOCUMENT_AS_SENT`, `ITEM_AS_SENT`,
+  `PRODUCT_AS_SENT`: discounts, markups, applied_*, sales_orders, external pricing,
+  additional information, product dimensions and units, ... as JSON, text or bool).
+  Not read: the ERP API's other resources (contacts, stock, sales channels, lots,
+  invoice problems, DATEV exports, webhooks): the marts need none of them.
 - Schema drift (`sources.common.quarantine`): fields the document does not list arrive as
   columns (invoices, credit memos). Readable: a Money `value` sent as a numeric string
   ("12.50"); a bare number where a Money object was (its unit is the document's currency,
@@ -75,8 +89,8 @@ from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from ..common.windows import WindowTooDense, scan_range
 from . import settings as S
-from .helpers import (Listing, auth_url_for, contact_rows, document_row, processed_at, product_row, record_id,
-                      token_fetcher, version_of)
+from .helpers import (DOCUMENT_AS_SENT, ITEM_AS_SENT, PRODUCT_AS_SENT, Listing, auth_url_for, contact_rows,
+                      document_row, processed_at, product_row, record_id, token_fetcher, version_of)
 
 VENDOR = S.VENDOR
 RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoices")
@@ -84,13 +98,15 @@ RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoic
 WINDOWED_RESOURCES = ("invoices", "credit_memos", "customers", "voided_invoices")
 
 log = logging.getLogger("vendorsync.enfore")
+#: source state: invoices whose void changed after this run's scan loaded them (fetched next sync)
+DEFERRED_VOIDS = "voids_deferred"
 
 QUANTITY = MONEY6             # quantities carry up to 6 decimals too (e.g. 0.25 kg)
 _DOCUMENT_COLUMNS = columns(
     transaction_date_and_time=UTC_TS, issued_date_and_time=UTC_TS, processed_date_and_time=UTC_TS,
     changed_at={**UTC_TS, "dedup_sort": "desc"}, voided_on=UTC_TS, total_gross_amount=MONEY6,
     total_net_amount=MONEY6, total_tax_amount=MONEY6, void_reason=TEXT, register_id=TEXT, operator_id=TEXT,
-    payment_methods=TEXT, tax_amounts=JSON, payments=JSON,
+    payment_methods=TEXT, tax_amounts=JSON, payments=JSON, **DOCUMENT_AS_SENT,
     **{f"{role}_{field}": TEXT for role in ("customer", "payer")
        for field in ("individual_id", "individual_name", "organization_id", "organization_name")},
     **{f"address_{field}": TEXT for field in ("full_address", "recipient_name", "care_of", "street_name",
@@ -99,7 +115,8 @@ _DOCUMENT_NESTED = {
     "items": {"columns": columns(
         quantity=QUANTITY, voided_quantity=QUANTITY, gross_amount=MONEY6, net_amount=MONEY6,
         undiscounted_gross_amount=MONEY6, undiscounted_net_amount=MONEY6, unit_price=MONEY6,
-        voided_on=UTC_TS, void_reason=TEXT, product_external_id=TEXT, deposit_item_ids=TEXT, taxes=TEXT)},
+        voided_on=UTC_TS, void_reason=TEXT, product_external_id=TEXT, deposit_item_ids=TEXT, taxes=TEXT,
+        **ITEM_AS_SENT)},
 }
 INVOICE_HINTS = {"write_disposition": "merge", "primary_key": "id", "columns": _DOCUMENT_COLUMNS,
                  "nested_hints": _DOCUMENT_NESTED}
@@ -166,9 +183,10 @@ def source(
     voids_read: dict[str, datetime] = {}        # invoice id -> latest voided_on read this run
     invoice_scan = {"state": "idle"}            # idle | running | done, within this run
     refetched: set[str] = set()
+    versions_read: dict[str, str] = {}          # invoice id -> version the scan loaded this run
 
     def documents(resource: str, kind: str, cursor: dlt.sources.incremental,
-                  on_row: Callable[[dict], None] | None = None) -> Iterator[list]:
+                  on_row: Callable[[dict, str | None], None] | None = None) -> Iterator[list]:
         """Every record processed in [cursor start, end or vendor now), oldest windows first,
         then (sync runs) the records quarantined earlier that this scan did not read again."""
         backfill = cursor.end_value is not None
@@ -183,45 +201,53 @@ def source(
                                        max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES) if since < until else ()):
                 scanned.update(str(record_id(r)) for r in records)
                 read = quarantine.read(records, lambda r: (document_row(r), version_of(r)), record_id)
-                for row, _ in read:
+                for row, version in read:
                     latest = max(latest, row["processed_date_and_time"])
                     if on_row:
-                        on_row(row)
+                        on_row(row, version)
                 yield [row for row, version in read
                        if changes.is_new(row["id"], version, row["processed_date_and_time"])]
         except WindowTooDense as exc:
             raise VendorDataError(VENDOR, f"GET /{kind}: {exc}, past the offset ceiling; raise "
                                           "sources.enfore.max_offset if the API allows deeper offsets.") from None
         changes.forget_before(latest - timedelta(seconds=lookback_s))   # the next run starts there
+        for payload, reason in listing.drain_unnamed():
+            quarantine.note_problem(payload, reason)
         due = [k for k in quarantine.pending if k not in scanned]
+        if resource == "invoices" and not backfill:     # voids deferred by the last run (voided_invoices)
+            late = dlt.current.source_state().pop(DEFERRED_VOIDS, [])
+            due += [k for k in late if k not in scanned and k not in due]
         if due:
             cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
             yield from refetch_quarantined(quarantine, listing, due, on_row)
         yield from quarantine.flush()       # after the rows: the cursor has a lag
 
     def refetch_quarantined(quarantine: Quarantine, listing: Listing, ids: list[str],
-                            on_row: Callable[[dict], None] | None) -> Iterator[list]:
-        """Quarantined records outside the windows this run scanned, fetched by id: once enfore
-        serves them readable they load and leave the quarantine. Their processed time is behind
-        the cursor: the caller has switched its filter off (`Incremental.advance`)."""
+                            on_row: Callable[[dict, str | None], None] | None) -> Iterator[list]:
+        """Records outside the windows this run scanned, fetched by id: quarantined ones (once
+        enfore serves them readable they load and leave the quarantine) and invoices whose
+        void the last run deferred. Their processed time is behind the cursor: the caller has
+        switched its filter off (`Incremental.advance`)."""
         fetched = list(zip(ids, ordered_map(listing.get, ids, workers)))
         quarantine.forget(i for i, record in fetched if record is None)       # gone at enfore (404)
         rows = quarantine.read([r for _, r in fetched if r is not None], document_row, record_id)
         for row in rows:
             if on_row:
-                on_row(row)
+                on_row(row, None)
         if rows:
-            log.info("%s: %d %s record(s) quarantined earlier now read; loading them", VENDOR, len(rows),
-                     listing.kind)
+            log.info("%s: %d %s record(s) quarantined or deferred earlier now read; loading them", VENDOR,
+                     len(rows), listing.kind)
             yield rows
 
-    def remember_void(row: dict) -> None:
+    def remember_void(row: dict, version: str | None) -> None:
+        if version is not None:
+            versions_read[row["id"]] = version
         if row["voided_on"] is not None:
             voids_read[row["id"]] = max(row["voided_on"], voids_read.get(row["id"], row["voided_on"]))
 
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns=columns(price=MONEY6, take_away_price=MONEY6, external_id=TEXT, ean=TEXT, brand=TEXT,
-                                  manufacturer=TEXT, sales_category=TEXT, variant_group_id=TEXT))
+                                  manufacturer=TEXT, sales_category=TEXT, variant_group_id=TEXT, **PRODUCT_AS_SENT))
     def products() -> Iterator[list]:
         """Full snapshot each run (no filter, no timestamps in the API)."""
         listing = Listing(client.for_resource("products"), org_id, "products", product_page_size)
@@ -233,7 +259,8 @@ def source(
             offset += page.consumed
             if page.consumed < product_page_size:
                 break
-        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id)
+        yield from snapshot_items("products", [records[k] for k in sorted(records)], product_row, record_id,
+                                  problems=listing.drain_unnamed())
 
     def processed_cursor() -> dlt.sources.incremental:
         """Both document lists: processed time from `start_date` (to `end_date` in a backfill),
@@ -274,11 +301,22 @@ def source(
                     refetched.add(invoice_id)
                     due.append(invoice_id)
         listing = Listing(client.for_resource("voided_invoices"), org_id, "invoices", page_size)
+        state = dlt.current.source_state() if end is None else None
+        if state is not None:
+            state.setdefault(DEFERRED_VOIDS, [])
         records = []
         for invoice_id, record in zip(due, ordered_map(listing.get, due, workers)):
             if record is None:
                 log.warning("%s: invoice %s, reverted by a credit memo, is not served (404); its void "
                             "shows in the marts through the credit memo only", VENDOR, invoice_id)
+                continue
+            seen = versions_read.get(invoice_id)
+            if seen is not None:
+                # this run's scan loaded it: a second copy in the same load would leave the first
+                # copy's items without their parent (the parent row is deduplicated). Unchanged:
+                # nothing to do; changed since the scan: the next sync fetches it on its own
+                if seen != version_of(record) and state is not None and invoice_id not in state[DEFERRED_VOIDS]:
+                    state[DEFERRED_VOIDS].append(invoice_id)
                 continue
             records.append(record)
         quarantine = Quarantine("invoices", None if end is not None else dlt.current.source_state())

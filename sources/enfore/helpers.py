@@ -8,6 +8,7 @@ import base64
 import hashlib
 import logging
 import re
+import threading
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Callable
@@ -18,7 +19,9 @@ import orjson
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.http import VendorClient
 from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
-from ..common.quarantine import Unreadable, decimal_of, described, list_of, object_of, require, unknown_fields, utc_of
+from ..common.hints import BOOL, JSON, TEXT, columns
+from ..common.quarantine import (Unreadable, as_sent, decimal_of, described, list_of, object_of, require,
+                                 unknown_fields, utc_of)
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
 from ..common.windows import Page
@@ -38,6 +41,25 @@ DOCUMENT_FIELDS = frozenset({
     "applied_discounts", "applied_markups", "has_loyalty_program_data", "has_external_promotion_program_data",
     "sales_orders", "external_pricing_data", "additional_invoice_information", "void_reason",
     "invoices", "reasons"})
+#: documented fields kept as sent (not reshaped): an invoice's or credit memo's, an item's, a product's
+DOCUMENT_AS_SENT = columns(
+    discounts=JSON, markups=JSON, applied_discounts=JSON, applied_markups=JSON, sales_orders=JSON,
+    external_pricing_data=TEXT, additional_invoice_information=JSON, has_loyalty_program_data=BOOL,
+    has_external_promotion_program_data=BOOL)
+ITEM_AS_SENT = columns(
+    lot_id=TEXT, fixed_base_price_and_unit=JSON, discounts=JSON, markups=JSON, applied_discounts=JSON,
+    applied_markups=JSON, external_pricing_data=TEXT, additional_invoice_information=JSON,
+    cuwo_external_data=TEXT, payout_item_reason=JSON, sales_order_line_items=JSON,
+    cuwo_refund_processing_data=JSON)
+PRODUCT_AS_SENT = columns(
+    sales_types=JSON, management_unit=TEXT, alternative_units=JSON, sales_quantity=JSON,
+    enabled_sales_quantity_sources=JSON, enabled_sales_price_sources=JSON, reference_price_quantity=JSON,
+    reference_price_conversion_quantity=JSON, exclude_from_discounts=BOOL,
+    disable_manual_sales_price_adjustment=BOOL, maximum_manual_price_per_unit=JSON, tax_exemption_reason=TEXT,
+    not_taxable=BOOL, custom_workflow_config=JSON, variant_ranking_pKey=TEXT, browse_nodes=JSON,
+    track_inventory=BOOL, lot_configuration=JSON, intended_use=JSON, product_dimensions=JSON,
+    shipping_dimensions=JSON, manual_rough_stock_indicator=TEXT, product_details_configuration_id=TEXT,
+    sold_on_behalf_of=TEXT)
 #: which list a problem's `on_resource` points into, from its path
 RESOURCE_PATH = re.compile(r"/org/[^/]+/(invoices|credit-memos|products)/([^/?#]+)/?$")
 
@@ -96,9 +118,13 @@ def rfc3339(at: datetime) -> str:
 
 class Listing:
     """One list endpoint of the organisation. A page's entries are its `items` plus its
-    `problems` (entries the server failed to render; both count toward `limit`). Each problem
-    names its record in `on_resource`; that record is fetched on its own, so a problem never
-    turns into a lost record or, in a snapshot, a false deletion."""
+    `problems` (entries the server failed to render; both count toward `limit`). A problem
+    that names its record in `on_resource` has that record fetched on its own, so it never
+    turns into a lost record or, in a snapshot, a false deletion. A problem that names none
+    (the document prints them as just a `title` and a `detail`), or whose record cannot be
+    fetched, is kept in `unnamed` (payload, reason) for the resource's quarantine: one
+    unreadable entry must not stop a whole vendor (the listing still pages on, as it counts
+    toward `limit`)."""
 
     def __init__(self, client: VendorClient, org_id: str, kind: str, limit: int):
         self.client = client
@@ -106,6 +132,8 @@ class Listing:
         self.kind = kind                  # products | invoices | credit-memos
         self.limit = limit
         self.path = f"/org/{quote(org_id, safe='')}/{kind}"
+        self.unnamed: list[tuple[dict, str]] = []      # problems naming no record: (payload, reason)
+        self._lock = threading.Lock()
 
     def page(self, offset: int, **params: str) -> Page:
         """One page; an empty one is asked for again before it is believed (a glitch that
@@ -133,19 +161,32 @@ class Listing:
         response = self.client.get(f"{self.path}/{quote(record_id, safe='')}", allow_statuses=frozenset({404}))
         return None if response.status_code == 404 else response.parsed
 
-    def resolve(self, problem: dict) -> dict | None:
-        on_resource = str((problem or {}).get("on_resource") or "")
+    def resolve(self, problem: object) -> dict | None:
+        if not isinstance(problem, dict):
+            self._unnamed(problem, f"GET {self.path} listed a problem that is not an object")
+            return None
+        on_resource = str(problem.get("on_resource") or "")
         match = RESOURCE_PATH.search(urlparse(on_resource).path)
         text = " - ".join(str(problem.get(k)) for k in ("title", "detail") if problem.get(k)) or "no details"
         if not match or match.group(1) != self.kind:
-            raise VendorDataError(VENDOR, f"GET {self.path} reported a problem that names no {self.kind} "
-                                          f"record ({text}); the list cannot be completed. Retry later.")
+            self._unnamed(problem, f"GET {self.path} listed a problem that names no {self.kind} record: {text}")
+            return None
         log.debug("%s: %s listed a problem (%s); fetching %s on its own", VENDOR, self.kind, text, match.group(2))
         record = self.get(match.group(2))
         if record is None and self.kind != "products":
-            raise VendorDataError(VENDOR, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and "
-                                          "cannot be fetched (404). Retry later; nothing was committed.")
+            self._unnamed(problem, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and cannot "
+                                   "be fetched (404)")
         return record            # a product gone since the listing is simply absent
+
+    def _unnamed(self, problem: object, reason: str) -> None:
+        log.warning("%s: %s; recorded in raw_%s.quarantine, the rest of the listing loads", VENDOR, reason, VENDOR)
+        with self._lock:          # window pages are read on several threads
+            self.unnamed.append((problem, reason))
+
+    def drain_unnamed(self) -> list[tuple[dict, str]]:
+        with self._lock:
+            out, self.unnamed = self.unnamed, []
+        return out
 
 
 def record_id(record: dict):
@@ -203,6 +244,7 @@ def item_row(index: int, item: dict, currency: str | None) -> dict:
     voided = [money(v.get("voided_quantity"), "items[].void_information[].voided_quantity")[0] for v in voids]
     voided_on = [utc_of(v.get("voided_on"), "items[].void_information[].voided_on") for v in voids if v.get("voided_on")]
     return {
+        **as_sent(item, ITEM_AS_SENT),
         "line_index": index,
         "id": item.get("id"),
         "type": item.get("type"),
@@ -247,6 +289,7 @@ def document_row(doc: dict) -> dict:
     void_reason = object_of(doc.get("void_reason"), "void_reason")
     row = {
         **unknown_fields(doc, DOCUMENT_FIELDS),
+        **as_sent(doc, DOCUMENT_AS_SENT),
         "id": require(doc.get("id"), "id"),
         "number": doc.get("number"),
         "store_id": doc.get("store_id"),
@@ -305,6 +348,7 @@ def product_row(p: dict) -> dict:
     identifiers = [object_of(i, "product_identifiers[]") for i in list_of(p.get("product_identifiers"),
                                                                           "product_identifiers")]
     return {
+        **as_sent(p, PRODUCT_AS_SENT),
         "id": require(p.get("id"), "id"),
         "type": p.get("type"),
         "name": p.get("name"),

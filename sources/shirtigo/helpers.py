@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..common.quarantine import Unreadable, require, unknown_fields
+from ..common.hints import JSON, columns
+from ..common.quarantine import Unreadable, as_sent, require, unknown_fields
 from ..common.timeutil import local_to_utc
 from ..common.values import minor_to_decimal, stable_key
 
@@ -14,6 +15,13 @@ ORDER_FIELDS = frozenset({
     "orderStatusEntries", "shipping", "total_items", "created_at", "products", "sender", "reference",
     "invoice_reference", "delivery", "fulfillment", "net_price", "vat_amount", "bill", "vat_rate",
     "status_key", "gross_price", "payments", "status", "updated_at"})
+
+
+#: documented fields kept as sent (`as_sent`; the resources declare the same hints)
+ORDER_AS_SENT = columns(sender=JSON, bill=JSON)
+LINE_AS_SENT = columns(images=JSON)
+PRODUCT_AS_SENT = columns(active_integration_syncs=JSON, integration_products=JSON, base_product=JSON, images=JSON,
+                          integration_sync_log=JSON)
 
 
 def relation(obj: dict | None, name: str) -> list:
@@ -62,6 +70,7 @@ def order_row(o: dict, tz: ZoneInfo) -> dict:
         + [local_to_utc(shipping.get("updated_at"), tz)]
     return {
         **unknown_fields(o, ORDER_FIELDS),
+        **as_sent(o, ORDER_AS_SENT),
         "reference": require(o.get("reference"), "reference"),
         "invoice_reference": o.get("invoice_reference"),
         "created_at": created,
@@ -105,7 +114,7 @@ def line_row(index: int, line: dict) -> dict:
     """`OrderProduct.id` is the product id, not a line id: lines are keyed by position."""
     unit, currency = money(line.get("net_unit_price"))
     total, _ = money(line.get("net_total_price"))
-    return {"line_index": index, "product_id": line.get("id"), "name": line.get("name"),
+    return {**as_sent(line, LINE_AS_SENT), "line_index": index, "product_id": line.get("id"), "name": line.get("name"),
             "color": line.get("color"), "size": line.get("size"), "quantity": line.get("amount"),
             "net_unit_price": unit, "net_total_price": total, "currency": currency}
 
@@ -119,6 +128,7 @@ def product_row(p: dict, tz: ZoneInfo) -> dict:
     price, currency = money(p.get("price"))
     base = p.get("base_product") or {}
     return {
+        **as_sent(p, PRODUCT_AS_SENT),
         "id": p["id"],
         "name": p.get("name"),
         "custom_name": p.get("custom_name"),

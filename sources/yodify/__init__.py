@@ -43,9 +43,11 @@ where they disagree); the sandbox serves the same readings:
 - Customers: the raw `customers` table holds the buyers named on orders (`Order.customer`,
   no endpoint of its own); `customer_id` is a GUID, equal to an AccountUser's id for account
   members (the document never says so; its types and examples suggest it). `accounts` and
-  `account_users` are SCD2 full snapshots (a hard-deleted user's row is retired, not lost),
-  both read from one listing: `/Accounts` with `Expand=user_accounts` carries every account's
-  users (an AccountUser always belongs to an account), so `/AccountUsers` is not paged.
+  `account_users` are SCD2 full snapshots (a hard-deleted user's row is retired, not lost):
+  accounts from `/Accounts`, users from their own `/AccountUsers` (one row per user). The
+  users an account embeds (`user_accounts`, asked for with `Expand=user_accounts`) land as
+  the `account_memberships` link table (account_id, user_id; SCD2), so a user embedded under
+  several accounts is one user with several memberships.
   The marts' Yodify customer is one buyer identity: every account user, plus every other
   customer id seen on an order (a guest, or a user deleted before we saw them).
 - Products: a full SCD2 snapshot (brand expanded). SKUs carry price and stock: the whole
@@ -54,6 +56,18 @@ where they disagree); the sandbox serves the same readings:
   listing is complete anyway, its ids land in `sku_ids` as an SCD2 snapshot: a retired id is
   a SKU deleted at Yodify. (Loading all SKU rows as SCD2 would cost the same requests but
   rewrite the catalog on every edit; the id snapshot is the cheap way to see deletions.)
+- Every documented field of a loaded record lands (typed column, child table or JSON column;
+  `helpers.*_AS_SENT` are kept as sent), except, deliberately (`NOT_LOADED`): `object` (the
+  record type's constant tag) and `client_identifier` (an echo of the caller's id on write
+  requests; this sync writes nothing) on every record; references to other records that are
+  null unless expanded and whose id is loaded beside them: an order item's `sku` and
+  `product`, a SKU's `product`, `brand`, `shipping_rate`, `address` and `quantity_discount`,
+  a product's `quantity_discount`, an account's `discount_level`, an account user's
+  `discount_level` and `account`; and a child's `order_id` (its parent order, `_dlt_parent_id`).
+  A product's expanded `brand` lands as `brand_name` (`brand_id` beside it). Not read: the
+  document's Brands, Carriers, Shipments list (shipments come inside their orders), Quotes,
+  QuoteDocuments, Addresses, DiscountLevels, QuantityDiscounts, ShippingRates, AddOns and
+  every write operation: the marts need none of them.
 - Snapshots are held in memory (catalogs, accounts: small next to orders, which stream); a
   snapshot whose listing changed while paging (repeated ids, or `total_items` disagrees) is
   skipped for that run rather than retiring rows by mistake.
@@ -86,11 +100,27 @@ from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
 from . import settings as S
-from .helpers import (ADDRESS_FIELDS, Listing, account_row, account_user_row, customers_of, fetch_by_ids, is_open, log,
+from .helpers import (ADDRESS_FIELDS, ITEM_AS_SENT, ORDER_AS_SENT, PRODUCT_AS_SENT, SHIPMENT_AS_SENT, SKU_AS_SENT,
+                      Listing, account_row, account_user_row, customers_of, fetch_by_ids, is_open, log,
                       order_row, product_row, record_id, sku_row, snapshot, token_fetcher, version_of)
 
 VENDOR = S.VENDOR
-RESOURCES = ("products", "orders", "customers", "skus", "sku_ids", "accounts", "account_users")
+_TAGS = {"object": "the record type's constant tag",
+         "client_identifier": "an echo of the caller's id on write requests; this sync writes nothing"}
+_REFERENCE = "a reference to another record, null unless expanded; its id is loaded beside it"
+#: documented fields of loaded records that are deliberately not loaded (see the docstring)
+NOT_LOADED = {
+    "orders": dict(_TAGS),
+    "items": {**_TAGS, "sku": _REFERENCE, "product": _REFERENCE, "order_id": "the parent order (_dlt_parent_id)"},
+    "shipments": {**_TAGS, "order_id": "the parent order (_dlt_parent_id)"},
+    "customer": {"object": _TAGS["object"]},
+    "products": {**_TAGS, "quantity_discount": _REFERENCE},
+    "skus": {**_TAGS, **{f: _REFERENCE for f in ("product", "brand", "shipping_rate", "address",
+                                                 "quantity_discount")}},
+    "accounts": {**_TAGS, "discount_level": _REFERENCE},
+    "account_users": {**_TAGS, "discount_level": _REFERENCE, "account": _REFERENCE},
+}
+RESOURCES = ("products", "orders", "customers", "skus", "sku_ids", "accounts", "account_users", "account_memberships")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("orders", "customers")
 
@@ -157,12 +187,13 @@ def source(
                                   customer__company_name=TEXT, customer__discount_level_id=BIGINT,
                                   customer__discount_level_name=TEXT,
                                   **{f"{a}__{f}": TEXT for a in ("shipping_address", "billing_address")
-                                     for f in ADDRESS_FIELDS}),
+                                     for f in ADDRESS_FIELDS}, **ORDER_AS_SENT),
                   nested_hints={
-                      "items": {"columns": columns(price_per_unit=MONEY6, seller_price_per_unit=MONEY6)},
-                      "shipments": {"columns": columns(created_on=UTC_TS, shipped_date=UTC_TS,
-                                                       estimated_delivery_date=UTC_TS, carrier=TEXT,
-                                                       tracking_number=TEXT, items=JSON)},
+                      "items": {"columns": {**columns(price_per_unit=MONEY6, seller_price_per_unit=MONEY6),
+                                            **ITEM_AS_SENT}},
+                      "shipments": {"columns": {**columns(created_on=UTC_TS, shipped_date=UTC_TS,
+                                                          estimated_delivery_date=UTC_TS, carrier=TEXT,
+                                                          tracking_number=TEXT, items=JSON), **SHIPMENT_AS_SENT}},
                   })
     def orders() -> Iterator[list]:
         scoped = client.for_resource("orders")
@@ -227,7 +258,8 @@ def source(
                 rows.append(row)
         yield rows
 
-    @dlt.resource(write_disposition=SCD2, primary_key="id", columns=columns(created_on=UTC_TS, brand_name=TEXT))
+    @dlt.resource(write_disposition=SCD2, primary_key="id",
+                  columns={**columns(created_on=UTC_TS, brand_name=TEXT), **PRODUCT_AS_SENT})
     def products() -> Iterator[list]:
         """Full snapshot each run (no modified stamp on a product); deletions retire rows."""
         records = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)))
@@ -242,8 +274,9 @@ def source(
             yield records
 
     @dlt.transformer(data_from=sku_listing, write_disposition="merge", primary_key="id",
-                     columns=columns(list_price=MONEY6, sale_price=MONEY6, inventory=MONEY6, created_on=UTC_TS,
-                                     modified_on=UTC_TS, sale_start_date=UTC_TS, sale_end_date=UTC_TS))
+                     columns={**columns(list_price=MONEY6, sale_price=MONEY6, inventory=MONEY6, created_on=UTC_TS,
+                                        modified_on=UTC_TS, sale_start_date=UTC_TS, sale_end_date=UTC_TS),
+                              **SKU_AS_SENT})
     def skus(records: list, modified_on=dlt.sources.incremental("modified_on", range_start="closed",
                                                                 on_cursor_value_missing="include")) -> Iterator[list]:
         """SKUs whose `modified_on` moved since the last sync (the filter is client-side), and
@@ -265,8 +298,9 @@ def source(
 
     @dlt.resource(selected=False)
     def account_listing() -> Iterator[list]:
-        """The complete account list with its users (`user_accounts`), read once per run for
-        `accounts` and `account_users`: the users' own list would cost a second full listing."""
+        """The complete account list, read once per run for `accounts` and
+        `account_memberships`. `Expand=user_accounts` asks for the users an account embeds
+        (the document lists no Expand values; `user_accounts` is the property's name)."""
         records = snapshot(listing("accounts", "/Accounts", Expand=["user_accounts"]))
         if records is not None:
             yield records
@@ -276,14 +310,29 @@ def source(
     def accounts(listed: list) -> Iterator[list]:
         yield from snapshot_items("accounts", listed, account_row, record_id)
 
-    @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key="id",
-                     columns=columns(id=TEXT, created_on=UTC_TS, salutation=TEXT))
-    def account_users(listed: list) -> Iterator[list]:
-        account_of = {id(u): a.get("id") for a in listed for u in a.get("user_accounts") or []}
-        yield from snapshot_items("account_users", [u for a in listed for u in a.get("user_accounts") or []],
-                                  lambda u: account_user_row(u, account_of[id(u)]), record_id)
+    @dlt.resource(write_disposition=SCD2, primary_key="id",
+                  columns=columns(id=TEXT, created_on=UTC_TS, salutation=TEXT))
+    def account_users() -> Iterator[list]:
+        """`GET /AccountUsers`, the users' own documented list: one row per user, however many
+        accounts embed them."""
+        records = snapshot(listing("account_users", "/AccountUsers"))
+        if records is not None:
+            yield from snapshot_items("account_users", records, account_user_row, record_id)
 
-    return products, orders, customers, sku_listing, skus, sku_ids, account_listing, accounts, account_users
+    @dlt.transformer(data_from=account_listing, write_disposition=SCD2, primary_key=("account_id", "user_id"),
+                     columns=columns(user_id=TEXT, account_id=BIGINT))
+    def account_memberships(listed: list) -> Iterator[list]:
+        """Which users each account embeds (`Account.user_accounts`): a link table, so a user
+        under several accounts stays one user. An account that embeds none adds no row."""
+        rows = sorted({(a["id"], str(u["id"])) for a in listed if isinstance(a, dict) and a.get("id") is not None
+                       for u in (a.get("user_accounts") if isinstance(a.get("user_accounts"), list) else [])
+                       if isinstance(u, dict) and u.get("id") is not None})
+        items = [{"account_id": a, "user_id": u} for a, u in rows]
+        if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", items):
+            yield items
+
+    return (products, orders, customers, sku_listing, skus, sku_ids, account_listing, accounts, account_users,
+            account_memberships)
 
 
 class OrderWatch:
@@ -301,6 +350,7 @@ class OrderWatch:
         self.open_before_run: set[int] = set(state.get("open_ids", []))
         self.open = set(self.open_before_run)
         self.changes = ChangeFilter(state, None)
+        self.loaded: dict[int, str] = {}     # order id -> version loaded by this run
 
     def read(self, page: list[dict], now: datetime | None) -> Iterator[list]:
         """A page's quarantine rows and the rows to load."""
@@ -318,6 +368,13 @@ class OrderWatch:
         for r in rows:
             oid = r["id"]
             self.max_id = max(self.max_id or 0, oid)
+            if oid in self.loaded:
+                # listed twice in one run (new and in the refund window, say): a second copy in
+                # the same load would leave the first copy's items and shipments without their
+                # parent. If it changed in between, the next sync fetches it by id.
+                if self.loaded[oid] != version_of(r):
+                    self.open.add(oid)
+                continue
             if is_open(r):
                 self.open.add(oid)
             else:
@@ -327,6 +384,7 @@ class OrderWatch:
                 retention = (now or r["ordered_date"]) if is_open(r) else r["ordered_date"]
                 if not self.changes.is_new(str(oid), version_of(r), retention):
                     continue
+            self.loaded[oid] = version_of(r)
             out.append(r)
         return out
 

@@ -12,7 +12,9 @@ import orjson
 from ..common.errors import VendorAuthError
 from ..common.http import VendorClient
 from ..common.paging import fan_out_until_short, full_page, ordered_map, select
-from ..common.quarantine import decimal_of as dec, list_of, object_of, require, unknown_fields, utc_of as utc
+from ..common.hints import BIGINT, JSON, TEXT, columns
+from ..common.quarantine import (as_sent, decimal_of as dec, list_of, object_of, require, unknown_fields,
+                                 utc_of as utc)
 from .settings import OPEN_STATUSES, ORDER_STATUSES, VENDOR
 
 log = logging.getLogger("vendorsync.yodify")
@@ -141,6 +143,20 @@ def _address(a: object, what: str) -> dict:
     return {k: a.get(k) for k in ADDRESS_FIELDS}
 
 
+#: documented fields kept as sent (`as_sent`; the resources declare the same hints)
+ORDER_AS_SENT = columns(shipping_instructions=TEXT, url=TEXT)
+ITEM_AS_SENT = columns(add_ons=JSON)
+SHIPMENT_AS_SENT = columns(tracking_url=TEXT, add_ons=JSON, trackings=JSON, address=JSON)
+PRODUCT_AS_SENT = columns(primary_image=TEXT, quantity_discount_id=BIGINT)
+#: a SKU's scalars as sent (numbers and flags typed by dlt from the values), its lists as JSON
+SKU_AS_SENT = {**{f: {"name": f} for f in (
+    "sale_maximum_quantity", "sale_minimum_quantity", "sale_label", "unit_of_measure_quantity", "inventory_alert",
+    "is_featured", "always_in_stock", "allow_backorders", "lead_time_from", "lead_time_to", "lead_time_message",
+    "is_non_refundable", "is_non_refundable_message", "length", "width", "height", "weight", "classification",
+    "unspsc_classification", "price_visibility", "login_for_pricing_message", "in_stock_message",
+    "out_of_stock_message", "request_quote")},
+    **columns(shipping_rate_id=BIGINT, address_id=BIGINT, quantity_discount_id=BIGINT, price_discounts=JSON)}
+
 MONEY_FIELDS = ("subtotal", "freight", "tax", "discount", "transaction_fee", "total")
 #: the document's Order fields (anything else is kept as new columns)
 ORDER_FIELDS = frozenset({
@@ -155,6 +171,7 @@ def order_row(o: dict) -> dict:
     info = object_of(o.get("additional_information"), "additional_information")
     row = {
         **unknown_fields(o, ORDER_FIELDS),
+        **as_sent(o, ORDER_AS_SENT),
         "id": require(o.get("id"), "id"),
         "order_number": o.get("order_number"),
         "shopping_cart_id": o.get("shopping_cart_id"),
@@ -180,7 +197,7 @@ def order_row(o: dict) -> dict:
 
 
 def item_row(i: dict) -> dict:
-    return {"id": i.get("id"), "sku_id": i.get("sku_id"), "product_id": i.get("product_id"),
+    return {**as_sent(i, ITEM_AS_SENT), "id": i.get("id"), "sku_id": i.get("sku_id"), "product_id": i.get("product_id"),
             "quantity": i.get("quantity"), "model_number": i.get("model_number"),
             "price_per_unit": dec(i.get("price_per_unit"), "items[].price_per_unit"),
             "seller_price_per_unit": dec(i.get("seller_price_per_unit"), "items[].seller_price_per_unit"),
@@ -188,7 +205,8 @@ def item_row(i: dict) -> dict:
 
 
 def shipment_row(s: dict) -> dict:
-    return {"id": s.get("id"), "status": s.get("status"), "shipment_type": s.get("shipment_type"),
+    return {**as_sent(s, SHIPMENT_AS_SENT), "id": s.get("id"), "status": s.get("status"),
+            "shipment_type": s.get("shipment_type"),
             "carrier": s.get("carrier"), "tracking_number": s.get("tracking_number"),
             "created_on": utc(s.get("created_on"), "shipments[].created_on"),
             "shipped_date": utc(s.get("shipped_date"), "shipments[].shipped_date"),
@@ -230,14 +248,15 @@ def is_open(row: dict) -> bool:
 
 def product_row(p: dict) -> dict:
     brand = object_of(p.get("brand"), "brand")
-    return {"id": require(p.get("id"), "id"), "library_product_id": p.get("library_product_id"), "name": p.get("name"),
+    return {**as_sent(p, PRODUCT_AS_SENT), "id": require(p.get("id"), "id"),
+            "library_product_id": p.get("library_product_id"), "name": p.get("name"),
             "short_name": p.get("short_name"), "short_description": p.get("short_description"),
             "brand_id": p.get("brand_id"), "brand_name": brand.get("name"), "url": p.get("url"),
             "created_on": utc(p.get("created_on"), "created_on")}
 
 
 def sku_row(s: dict) -> dict:
-    return {"id": require(s.get("id"), "id"), "store_product_id": s.get("store_product_id"),
+    return {**as_sent(s, SKU_AS_SENT), "id": require(s.get("id"), "id"), "store_product_id": s.get("store_product_id"),
             "library_product_id": s.get("library_product_id"), "sku_identifier": s.get("sku_identifier"),
             "manufacturer_part_number": s.get("manufacturer_part_number"),
             "short_description": s.get("short_description"), "description": s.get("description"),
@@ -264,7 +283,7 @@ USER_FIELDS = ("account_id", "discount_level_id", "first_name", "last_name", "sa
                "department", "phone_number")
 
 
-def account_user_row(u: dict, account_id: int) -> dict:
-    """An account's user (`Account.user_accounts[]`)."""
+def account_user_row(u: dict) -> dict:
+    """A user of `GET /AccountUsers` (its `account_id` is the account it is attached to)."""
     return {"id": str(require(u.get("id"), "id")), **{k: u.get(k) for k in USER_FIELDS},
-            "account_id": u.get("account_id") or account_id, "created_on": utc(u.get("created_on"), "created_on")}
+            "created_on": utc(u.get("created_on"), "created_on")}

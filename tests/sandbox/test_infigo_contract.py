@@ -167,6 +167,23 @@ def test_customer_date_filters_are_inclusive(infigo):
     assert [c["Email"] for c in by_email] == sorted((c["Email"] for c in by_email), reverse=True)
 
 
+def test_customer_time_filters_answer_at_the_served_precision(infigo):
+    """"Created on or before" / "on or after" a served `CreatedOn` (whole seconds) includes
+    that customer, for every customer; the same for `LastActivityDate`."""
+    roles = ["Registered", "Guests"]
+    data = infigo.get("/customer/v2", PageIndex=0, PerPage=0, Role=roles).json()["Data"]
+    for field, low, high in (("CreatedOn", "CreatedFrom", "CreatedTo"),
+                             ("LastActivityDate", "LastActivityFrom", "LastActivityTo")):
+        missed = []
+        for c in data:
+            for bound in (low, high):
+                got = infigo.get("/customer/v2", PageIndex=0, PerPage=0, Role=roles,
+                                 **{bound: c[field]}).json()["Data"]
+                if c["Id"] not in {x["Id"] for x in got}:
+                    missed.append((c["Id"], bound, c[field]))
+        assert not missed, missed[:5]
+
+
 def test_order_list_filters(infigo):
     truth = infigo.control.truth("infigo")
     all_ids = infigo.get("/order/list/").json()

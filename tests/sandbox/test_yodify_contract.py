@@ -308,3 +308,23 @@ def test_the_world_is_the_same_however_the_clock_is_advanced(fresh_sandbox):
     fresh_sandbox.control.reset()
     fresh_sandbox.control.advance(hours=54)
     assert fresh_sandbox.control.truth("yodify") == stepwise
+
+
+def test_every_documented_route_of_shipments_and_carriers_is_served(api):
+    """`GET /orders/{orderId}/shipments/{id}` and `GET /Carriers` (bare array, `Carrier`
+    fields) are documented; each shipment's `carrier` is a listed carrier's name."""
+    orders = [o for o in api.every("/Orders") if o["shipments"]]
+    order = orders[0]
+    shipment = order["shipments"][0]
+    one = api.get(f"/orders/{order['id']}/shipments/{shipment['id']}")
+    assert one.status_code == 200 and one.json()["id"] == shipment["id"]
+    assert one.json()["order_id"] == order["id"]
+    other = next(o for o in orders if o["id"] != order["id"])
+    assert api.get(f"/orders/{other['id']}/shipments/{shipment['id']}").status_code == 400
+
+    carriers = api.get("/Carriers").json()
+    assert isinstance(carriers, list) and carriers
+    assert all(list(c) == ["id", "object", "slug", "name"] and c["object"] == "carrier" for c in carriers)
+    assert api.get(f"/Carriers/{carriers[0]['id']}").json() == carriers[0]
+    named = {s["carrier"] for o in orders for s in o["shipments"] if s["carrier"]}
+    assert named <= {c["name"] for c in carriers}
