@@ -202,10 +202,11 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
 
 
 #: how many more times an empty page is read before a listing with no evidence of its size
-#: believes it (the only guard there): at a 50 % rate of emptied pages one in 64 would pass,
-#: at 20 % one in 15,625. A legitimately empty page costs that many requests, and only where
-#: nothing else tells: listings with a total, and enfore's windows, verify instead.
-EMPTY_PAGE_CONFIRMATIONS = 5
+#: believes it (the only guard there): with half of all pages emptied one false end in 1,024
+#: would pass, with a fifth one in ten million. A legitimately empty page costs that many
+#: requests, and only where nothing else tells: listings with a total, and the windows of
+#: `sources.common.windows` except the last, verify instead.
+EMPTY_PAGE_CONFIRMATIONS = 9
 
 
 def confirmed(fetch: Callable[[int], list], number: int, page: list) -> list:
