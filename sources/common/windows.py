@@ -102,6 +102,13 @@ class _Scan:
         """The page at `offset` of `part` came back empty: a re-read that is not, or the empty
         page once verified (see the module docstring)."""
         fresh = offset == 0 and not part.skip       # the part's first page: nothing read in it yet
+        if fresh and not more:
+            with self._lock:
+                if any(a <= part.start and part.end <= b for a, b in self._empty):
+                    return Page([], 0)
+                if any(u.start <= part.start for u in self.unproven):    # "nothing from there on"
+                    self.unproven.append(part)
+                    return Page([], 0)
         if not fresh or part.end >= self.end:       # nothing else can tell
             for _ in range(self.attempts if more and fresh else EMPTY_PAGE_CONFIRMATIONS):
                 page = self.fetch_page(part.start, part.end, offset)
@@ -112,9 +119,6 @@ class _Scan:
             if fresh:
                 self._unproven(part)
             return Page([], 0)
-        with self._lock:
-            if any(a <= part.start and part.end <= b for a, b in self._empty):
-                return Page([], 0)
         empty_probes = rereads = 0
         while True:
             probe = self.fetch_page(part.start, self.end, 0)
@@ -148,14 +152,17 @@ class _Scan:
 
 def scan_range(start: datetime, end: datetime, fetch_page: FetchPage, *, step: timedelta, page_size: int,
                cursor_of: Callable[[Any], datetime], key_of: Callable[[Any], Any], workers: int,
-               max_offset: int = 10_000, max_pages: int = 20, attempts: int = 4) -> Iterator[list]:
+               max_offset: int = 10_000, max_pages: int = 20, attempts: int = 4,
+               known: datetime | None = None) -> Iterator[list]:
     """Every record of `[start, end)`, one list per fetched part (not in global order).
     `fetch_page` must return each interval sorted ascending by `cursor_of`. Raises
     `WindowGap` (after yielding what it read) where a window could not be verified;
-    `attempts` is how often a window shown to hold records is read again."""
+    `attempts` is how often a window shown to hold records is read again. `known`: the time
+    of a record known to be in the range (one an earlier run loaded, in the part re-read):
+    an empty first page of the whole range is then a glitch, not an empty range."""
     scan = _Scan(fetch_page, end, page_size, cursor_of, key_of, max_offset, max_pages, attempts)
     latest: datetime | None = None
-    for records in _scan(scan, start, end, step, workers):
+    for records in _scan(scan, start, end, step, workers, known is not None and start <= known < end):
         if records:
             newest = max(cursor_of(r) for r in records)
             latest = newest if latest is None else max(latest, newest)
@@ -168,8 +175,9 @@ def scan_range(start: datetime, end: datetime, fetch_page: FetchPage, *, step: t
         yield from _drain(scan, contradicted, workers, more=True)
 
 
-def _scan(scan: _Scan, start: datetime, end: datetime, step: timedelta, workers: int) -> Iterator[list]:
-    head, rest = scan.part(_Part(start, end), max_pages=1)
+def _scan(scan: _Scan, start: datetime, end: datetime, step: timedelta, workers: int,
+          known: bool) -> Iterator[list]:
+    head, rest = scan.part(_Part(start, end), max_pages=1, more=known)
     if head:
         yield head
     if rest is None:

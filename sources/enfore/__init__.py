@@ -27,7 +27,9 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   that stays empty is a gap: the run loads the rest, fails naming the time range, and the
   cursor is held at the gap's start so the next run reads it again. Where nothing else can
   tell (the last window, an empty page after a full one, the products list, which has no
-  filter) an empty page is read `EMPTY_PAGE_CONFIRMATIONS` more times before it is believed;
+  filter; the first page of the whole range in a first sync: in a later one, the records
+  loaded inside the lookback must come back, `ChangeFilter.newest`) an empty page is read
+  `EMPTY_PAGE_CONFIRMATIONS` more times before it is believed;
   a false end there cannot move the document cursor past a record it did not read (the
   cursor is the newest record read), and an empty product list that follows a non-empty one
   is refused by the snapshot guard.
@@ -190,7 +192,8 @@ def source(
             for records in (scan_range(since, until, listing.window_page, step=step, page_size=page_size,
                                        cursor_of=processed_at, key_of=lambda r: r["id"], workers=workers,
                                        max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES,
-                                       attempts=max_attempts) if since < until else ()):
+                                       attempts=max_attempts, known=changes.newest())
+                            if since < until else ()):
                 scanned.update(str(record_id(r)) for r in records)
                 read = quarantine.read(records, lambda r: (document_row(r), version_of(r)), record_id)
                 for row, _ in read:

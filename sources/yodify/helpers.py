@@ -71,7 +71,7 @@ class Listing:
             need = self.page_size if first.get("has_more") else min(total, self.page_size)
             if len(page) < need:
                 page = full_page(self.client, lambda n: self._data(self._get(n)), 1, need, f"GET {self.path}",
-                                 f"page 1 (records 1-{need} of {total})")
+                                 f"page 1 of {max(1, -(-total // self.page_size))} (records 1-{need} of {total})")
         else:
             page = confirmed(lambda n: self._data(self._get(n)), 1, page)
         yield page

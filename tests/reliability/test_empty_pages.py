@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from pipelines.runner import run_vendor
 from pipelines.vendors import VENDORS
 from sandbox.client import SandboxProcess
 from tests.reconcile import assert_matches_truth, duplicate_keys
@@ -56,3 +57,28 @@ def test_empty_pages_load_everything_or_fail_naming_the_gap(project, vendor, rat
         assert clean.returncode == 0, clean.stdout + clean.stderr
         assert duplicate_keys(project, vendor) == {}
         assert_matches_truth(vendor, project, truth)            # the gap was read again
+
+
+#: a listing of each vendor whose gap holds a cursor (Yodify: a snapshot with a total, skipped)
+HELD = {"shirtigo": "orders", "infigo": "customers", "enfore": "invoices", "yodify": "skus"}
+
+
+@pytest.mark.parametrize("vendor", list(VENDORS))
+def test_a_listing_that_stays_empty_holds_its_cursor_and_the_next_run_reads_it(project, vendor):
+    """Every page emptied, in an incremental run: the listing's evidence (a total; for enfore,
+    the records the last run loaded inside the lookback) says records are there, so the run
+    fails naming the gap and keeps the cursor, and the next run loads what it missed."""
+    with SandboxProcess(seed=23, scale="tiny", vendors=[vendor]) as sandbox:
+        project.point_at(sandbox)
+        assert run_vendor(VENDORS[vendor], project.paths()).ok
+        sandbox.control.advance(days=2)
+        sandbox.control.set_faults(vendor, rate_empty_page=1.0)
+        faulty = run_vendor(VENDORS[vendor], project.paths(), resources=[HELD[vendor]])
+        assert (faulty.status, faulty.error_kind) == ("failed", "gap"), faulty.error
+        gap = GAP_SPAN.search(faulty.error)
+        assert faulty.error.startswith(f"{vendor}: listing gap: ") and gap and gap.group(1) == HELD[vendor], \
+            faulty.error
+        sandbox.control.set_faults(vendor)
+        again = run_vendor(VENDORS[vendor], project.paths())
+        assert again.ok, again.error
+        assert_matches_truth(vendor, project, sandbox.control.truth(vendor))
