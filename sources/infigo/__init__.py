@@ -26,8 +26,8 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
   hides guest checkouts: the source asks for `customer_roles` (Registered and Guests). Customers
   of other roles reach the marts as customers inferred from their orders. No backfill window.
 - Ends of listings: `/customer/v2` says `PerPage` and `TotalCount`, so a page shorter than
-  they require is a hole, read again; one that stays short is a gap: the other pages load,
-  and because the pages are sorted by Id, not by the cursor, the customers cursor is held
+  they require is a hole, read again; one that stays short is a gap: the pages before it
+  load, and because the pages are sorted by Id, not by the cursor, the customers cursor is held
   where this run started (the next run reads the whole window again) and the run fails
   naming the gap. Product pages must add up to `GET /catalog/product` (the id list): a page
   that stays short skips the snapshot (nothing retired) and fails the run the same way.

@@ -100,7 +100,10 @@ def source(
     def products() -> Iterator[list]:
         """Full snapshot each run (no paging, no filter in the API)."""
         scoped = client.for_resource("products")
-        fetch = lambda _: select(VENDOR, scoped.get("/products").parsed, "data", "GET /products")  # noqa: E731
+
+        def fetch(_: int) -> list:
+            return select(VENDOR, scoped.get("/products").parsed, "data", "GET /products")
+
         rows = [product_row(p, tz) for p in confirmed(fetch, 1, fetch(1))]
         if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
             yield rows
