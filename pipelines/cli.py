@@ -97,7 +97,8 @@ def _exit_code(results, built) -> int:
     from .errors import EXIT_BUSY, EXIT_FAILED, EXIT_HELD, EXIT_OK, EXIT_PARTIAL, EXIT_TRANSFORM, EXIT_USAGE
 
     failed = [r for r in results if r.status == "failed"]
-    if failed and len(failed) == len(results):
+    # a vendor that failed on a listing gap loaded what it read: partial, not failed
+    if failed and len(failed) == len(results) and not any(r.loaded for r in failed):
         # nothing loaded because of the user's settings: say so with the usage code; because
         # another vendorsync run holds the warehouse: the busy code, try again next tick; because
         # a program outside vendorsync holds the DuckDB file: its own code, a failure
@@ -138,7 +139,7 @@ def cmd_sync(args, paths) -> int:
         results = run_vendors(vendors, paths, resources=resources)
         ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, command)])
         built = None
-        if not args.no_transform and any(r.ok for r in results):
+        if not args.no_transform and any(r.loaded for r in results):
             built = transform.build(paths)
     _print_results(results, built)
     return _exit_code(results, built)

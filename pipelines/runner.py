@@ -1,6 +1,8 @@
 """Running vendors: extract and normalize concurrently, load one at a time (DuckDB allows a
 single writer), record each vendor's outcome. A vendor that fails loads nothing and keeps its
-cursors; the others carry on."""
+cursors; the others carry on. A vendor whose listings had a gap (a part that could not be
+verified, `sources.common.paging.Gaps`) loads what it read, keeps its cursors before the gap,
+and fails naming it."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +21,7 @@ import dlt
 import dlt.common.libs.pyarrow  # noqa: F401
 
 from sources.common.http import metrics_snapshot
+from sources.common.paging import Gaps
 
 from .arrow import load_as_arrow
 from .crashpoints import crash_point
@@ -50,6 +53,11 @@ class VendorResult:
     @property
     def ok(self) -> bool:
         return self.status == "success"
+
+    @property
+    def loaded(self) -> bool:
+        """Rows were loaded: a success, or a failure that loaded what it read before a gap."""
+        return self.ok or self.error_kind == "gap"
 
     @property
     def seconds(self) -> float:
@@ -167,6 +175,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     before = metrics_snapshot(vendor.name)
     name = pipeline_name or vendor.pipeline_name
     tables: dict[str, int] = {}
+    gaps = Gaps()       # this run's: the source notes on it what it could not verify
     try:
         with Progress(name, vendor.name) as progress:
             pipeline = dlt.pipeline(name, destination=destination or destination_for(paths),
@@ -188,7 +197,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                     event("%s: discarding the load an earlier run left pending: this warehouse does not hold "
                           "the state it was extracted from", name, level=logging.WARNING, vendor=vendor.name)
             pipeline = adopt_warehouse_state(pipeline, paths)
-            source = vendor.load().source(**(source_args or {}))
+            source = vendor.load().source(**(source_args or {}), gaps=gaps)
             if resources:
                 source = source.with_resources(*with_dependents(source, resources))
             if arrow:
@@ -214,6 +223,8 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
         log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", name,
                   t1 - t0, t2 - t1, t3 - t2, t4 - t3)
         status, error, kind = "success", None, None
+        if gaps:    # raised after the load: what was read is in, the cursors stop before the gap
+            status, error, kind = "failed", gaps.describe(vendor.name), "gap"
     except Exception as exc:  # one vendor's failure must not stop the others
         error, kind = explain(exc, vendor.name)
         log.debug("%s failed", name, exc_info=True)
@@ -222,12 +233,12 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     result = VendorResult(vendor.name, status, started, finished, rows_by_resource(tables),
                           {t: n for t, n in tables.items() if not t.startswith("_dlt")},
                           _diff(metrics_snapshot(vendor.name), before), error, kind)
-    if result.ok:
+    if result.loaded:
         event("%s: loaded %d rows (%s) with %d requests in %.1fs", vendor.name, sum(result.rows.values()),
               ", ".join(f"{r} {n}" for r, n in sorted(result.rows.items())) or "nothing new",
               result.total_requests, result.seconds, vendor=vendor.name, rows=result.rows,
-              requests=result.total_requests, status="success")
-    else:
+              requests=result.total_requests, status=result.status)
+    if not result.ok:
         event("%s: FAILED: %s", vendor.name, error, level=logging.ERROR, vendor=vendor.name,
               status="failed", error=error)
     return result

@@ -37,6 +37,13 @@ class ChangeFilter:
         self._seen[key] = (version, at.isoformat())
         return True
 
+    def newest(self) -> datetime | None:
+        """The newest window time among the records remembered: a record an earlier run loaded
+        inside the horizon, so a re-read of the window must find it (or a record after it)."""
+        if not self._seen:
+            return None
+        return datetime.fromisoformat(max(at for _, at in self._seen.values()))
+
     def forget_before(self, horizon: datetime) -> None:
         """Drop records older than `horizon` now, rather than at the next run: after a long
         first scan only the part the next run re-reads needs remembering."""

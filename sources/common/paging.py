@@ -3,13 +3,26 @@
 `paginate` drives one of dlt's paginators over `VendorClient`; `fan_out` fetches the pages
 of a listing whose size is known up front concurrently, yielding them in order with a
 bounded number in flight, so memory stays flat whatever the volume.
+
+No listing accepts an end it cannot verify. Where the listing carries evidence of its size
+(a total, a page count, `has_more`, the page size the server used) a page shorter than that
+evidence is a hole: re-read, and if it stays short a `ListingGap`. `until_gap` turns that
+into a `Gap` on the run's `Gaps` (the runner passes one into every source): the resource
+loads what it read before the gap, keeps its cursor at or before it (`hold_cursor`), and the
+run reports the vendor as failed naming the gap, so the next run reads it again. Where a
+vendor gives no evidence at all (bare arrays, enfore's `{items, problems}`), an empty page
+is read `EMPTY_PAGE_CONFIRMATIONS` more times before it is believed (`confirmed`); each
+source's docstring says which of its listings rely on that.
 """
 from __future__ import annotations
 
 import functools
 import itertools
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from dlt.common import jsonpath
@@ -21,6 +34,98 @@ from .http import VendorClient
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class ListingGap(VendorDataError):
+    """A part of a listing could not be verified: a page stayed shorter (or emptier) than the
+    listing's own evidence says it must be. `where` names the request, `span` the part of the
+    listing that was not read (pages and records, or a time range)."""
+
+    kind = "gap"
+
+    def __init__(self, vendor: str, where: str, span: str, why: str):
+        self.where, self.span, self.why = where, span, why
+        super().__init__(vendor, f"{where}: {why}; {span} could not be read. Refusing to read past a "
+                                 "hole; retry later.")
+
+
+@dataclass(frozen=True)
+class Gap:
+    vendor: str
+    resource: str
+    where: str
+    span: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.where}: {self.span} not verified ({self.why})"
+
+
+class Gaps:
+    """The listing gaps of one run of one vendor, passed into its source by the runner (never a
+    global: concurrent runs keep their own). A resource that meets a gap loads what it read
+    and keeps its cursor at or before the gap; the runner reports the run as failed, naming
+    each gap, and the next run reads it again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gaps: list[Gap] = []
+
+    def add(self, gap: Gap) -> None:
+        with self._lock:
+            self._gaps.append(gap)
+
+    def found(self, resource: str) -> bool:
+        with self._lock:
+            return any(g.resource == resource for g in self._gaps)
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return bool(self._gaps)
+
+    def __iter__(self) -> Iterator[Gap]:
+        with self._lock:
+            return iter(list(self._gaps))
+
+    def describe(self, vendor: str) -> str:
+        """One line for the run's outcome: vendor, each gap, what happens next."""
+        gaps = "; ".join(str(g) for g in self)
+        return (f"{vendor}: listing gap: {gaps}. What was read before the gap was loaded and the "
+                "cursor stays before it: the next sync reads it again (retry later).")
+
+
+def note_gap(gaps: Gaps | None, resource: str, gap: ListingGap) -> None:
+    """Record `gap` on the run's `gaps`; without them (a caller that did not ask for partial
+    loads) it is raised, and the run loads nothing."""
+    if gaps is None:
+        raise gap
+    gaps.add(Gap(gap.vendor, resource, gap.where, gap.span, gap.why))
+
+
+def until_gap(gaps: Gaps | None, resource: str, pages: Iterable[list]) -> Iterator[list]:
+    """`pages` up to the first `ListingGap`, which ends the listing and is noted (`note_gap`)."""
+    try:
+        yield from pages
+    except ListingGap as gap:
+        note_gap(gaps, resource, gap)
+
+
+#: where a held cursor goes when it has no earlier value to keep: before any record
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def hold_cursor(cursor: Any, value: Any) -> None:
+    """Keep a `dlt.sources.incremental` at `value` (or its current value if that is lower), so
+    the next run starts at or before a gap this run could not read. Call it after the last
+    row is yielded: `Incremental.advance` pins the stored value and stops filtering."""
+    if cursor.end_value is not None:     # a backfill window keeps no state
+        return
+    current = cursor.last_value
+    if value is None:
+        value = EPOCH
+    elif current is not None:
+        value = min(value, current)
+    cursor.advance(value)
 
 
 @functools.lru_cache(maxsize=64)
@@ -96,9 +201,12 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: how many more times an empty page is asked for before it is believed: a glitch that empties
-#: one page of a listing must not end the listing (a legitimately empty page costs two requests)
-EMPTY_PAGE_CONFIRMATIONS = 2
+#: how many more times an empty page is read before a listing with no evidence of its size
+#: believes it (the only guard there): with half of all pages emptied one false end in 1,024
+#: would pass, with a fifth one in ten million. A legitimately empty page costs that many
+#: requests, and only where nothing else tells: listings with a total, and the windows of
+#: `sources.common.windows` except the last, verify instead.
+EMPTY_PAGE_CONFIRMATIONS = 9
 
 
 def confirmed(fetch: Callable[[int], list], number: int, page: list) -> list:
@@ -111,9 +219,10 @@ def confirmed(fetch: Callable[[int], list], number: int, page: list) -> list:
 
 
 def full_page(client: VendorClient, fetch: Callable[[int], list], number: int, page_size: int,
-              where: str) -> list:
-    """Page `number` of a listing whose size is known, which is not its last page so must be
-    full: re-fetched while it comes back short (a hole), an error if it stays short."""
+              where: str, span: str | None = None) -> list:
+    """Page `number` of a listing whose size is known, which must hold `page_size` records (all
+    pages before the last): re-fetched while it comes back short (a hole), a `ListingGap` if
+    it stays short. `span` says which records it should hold."""
     attempts = max(2, client.policy.max_attempts)
     for attempt in range(attempts):
         page = fetch(number)
@@ -121,22 +230,21 @@ def full_page(client: VendorClient, fetch: Callable[[int], list], number: int, p
             return page
         if attempt + 1 < attempts:
             client.metrics.add(retries=1)
-    raise VendorDataError(client.vendor, f"{where}: page {number} kept coming back with {len(page)} of "
-                                         f"{page_size} records; refusing to load a listing with a hole. "
-                                         "Retry later.")
+    raise ListingGap(client.vendor, where, span or f"page {number}",
+                     f"page {number} kept coming back with {len(page)} of {page_size} records")
 
 
 def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, first_page: int,
             total_pages: Callable[[Any], int], data_selector: str | None, workers: int,
-            page_size_of: Callable[[Any], int] | None = None,
+            page_size_of: Callable[[Any], int | None] | None = None,
             total_items_of: Callable[[Any], int | None] | None = None) -> Iterator[list]:
     """Fetch the first page, read how many pages there are, fetch the rest concurrently.
 
     With `page_size_of` (the page size the server says it used), a page that comes back
     shorter than it must be is a hole (an empty page in the middle of a listing would
     otherwise pass silently): pages before the last must be full, and with `total_items_of`
-    the last must hold the rest of the total. A hole is fetched again, and a listing that
-    keeps one fails instead of loading incomplete."""
+    the last must hold the rest of the total. A hole is fetched again, and one that stays
+    raises `ListingGap` after the pages before it were yielded (`until_gap` records it)."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})
@@ -156,9 +264,18 @@ def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, f
             return page_size
         return max(0, total - (count - 1) * page_size) if total is not None else 0
 
+    def span(number: int) -> str:
+        index = number - first_page
+        text = f"page {index + 1} of {count}"
+        if page_size:
+            low = index * page_size + 1
+            high = low + expected(number) - 1
+            text += f" (records {low}-{high}" + (f" of {total})" if total is not None else ")")
+        return text
+
     def checked(number: int) -> list:
         need = expected(number)
-        return full_page(client, fetch, number, need, f"GET {path}") if need else fetch(number)
+        return full_page(client, fetch, number, need, f"GET {path}", span(number)) if need else fetch(number)
 
     if len(first) < expected(first_page):
         first = checked(first_page)
@@ -171,7 +288,8 @@ def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_p
                         workers: int) -> Iterator[list]:
     """Page-number listings with no total (bare arrays): pages are fetched concurrently in
     order, and the first page shorter than `page_size` ends the listing; an empty one only
-    once re-fetching has confirmed it. At most 2×workers requests go past the end."""
+    once re-fetching has confirmed it (`confirmed`: there is no other evidence). At most
+    2×workers requests go past the end."""
 
     def fetch(number: int) -> list:
         response = client.get(path, params={**params, page_param: number})

@@ -24,6 +24,19 @@ Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the documen
   page of the whole range first (an incremental run usually ends there), then day windows
   (`window_hours`) concurrently, a window split after its last record before its offset
   would pass `max_offset` (the planned ceiling, 10000) or after `WINDOW_MAX_PAGES` pages.
+- Ends of listings: enfore gives no count, so a page shorter than `limit` is the end and an
+  empty page is the only thing that can lie. A window whose first page is empty is checked
+  against a page of the rest of the range (sorted by processed time: its first record says
+  where the next record really is, `sources.common.windows`); a window shown to hold records
+  that stays empty is a gap: the run loads the rest, fails naming the time range, and the
+  cursor is held at the gap's start so the next run reads it again. Where nothing else can
+  tell (the last window, an empty page after a full one, the products list, which has no
+  filter; the first page of the whole range in a first sync: in a later one, the records
+  loaded inside the lookback must come back, `ChangeFilter.newest`) an empty page is read
+  `EMPTY_PAGE_CONFIRMATIONS` more times before it is believed;
+  a false end there cannot move the document cursor past a record it did not read (the
+  cursor is the newest record read), and an empty product list that follows a non-empty one
+  is refused by the snapshot guard.
 - Cursor: `processed_date_and_time`, re-reading `lookback_hours` (48) before it on every run:
   "time periods close to the present ... could contain new items if the same time interval
   is queried again". Records of the re-read part already loaded unchanged are skipped
@@ -84,10 +97,10 @@ from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import Auth, RetryPolicy, TokenAuth, VendorClient
-from ..common.paging import ordered_map
+from ..common.paging import Gaps, ListingGap, hold_cursor, note_gap, ordered_map
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
-from ..common.windows import WindowTooDense, scan_range
+from ..common.windows import WindowGap, WindowTooDense, scan_range
 from . import settings as S
 from .helpers import (DOCUMENT_AS_SENT, ITEM_AS_SENT, PRODUCT_AS_SENT, Listing, auth_url_for, contact_rows,
                       document_row, processed_at, product_row, record_id, token_fetcher, version_of)
@@ -155,11 +168,13 @@ def source(
     max_workers: int = S.MAX_WORKERS,
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
+    gaps: Optional[Gaps] = None,
 ):
     """Products, invoices and credit memos (items nested; taxes and payments as JSON), the invoices that
     new credit memos revert, and the contacts named on invoices. `start_date`/`end_date`
     bound the `processed_date_and_time` windows: with `end_date` set the run is a backfill
-    and leaves the incremental cursors alone."""
+    and leaves the incremental cursors alone. `gaps` (the run's) collects windows that could
+    not be verified; without it such a window fails the run."""
     for name, value in (("org_id", org_id), ("app_name", app_name), ("app_secret", app_secret)):
         if not str(value or "").strip():
             raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
@@ -194,11 +209,13 @@ def source(
         quarantine = Quarantine(resource, None if backfill else dlt.current.source_state())
         listing = Listing(client.for_resource(resource), org_id, kind, page_size)
         since, until = cursor.start_value, cursor.end_value or vendor_now()
-        latest, scanned = since, set()
+        latest, scanned, gap_at = since, set(), None
         try:
             for records in (scan_range(since, until, listing.window_page, step=step, page_size=page_size,
                                        cursor_of=processed_at, key_of=lambda r: r["id"], workers=workers,
-                                       max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES) if since < until else ()):
+                                       max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES,
+                                       attempts=max_attempts, known=changes.newest())
+                            if since < until else ()):
                 scanned.update(str(record_id(r)) for r in records)
                 read = quarantine.read(records, lambda r: (document_row(r), version_of(r)), record_id)
                 for row, version in read:
@@ -210,7 +227,12 @@ def source(
         except WindowTooDense as exc:
             raise VendorDataError(VENDOR, f"GET /{kind}: {exc}, past the offset ceiling; raise "
                                           "sources.enfore.max_offset if the API allows deeper offsets.") from None
-        changes.forget_before(latest - timedelta(seconds=lookback_s))   # the next run starts there
+        except WindowGap as exc:
+            gap_at = exc.start
+            note_gap(gaps, resource, ListingGap(VENDOR, f"GET /{kind}", f"processed_date_and_time from "
+                                                f"{exc.start.isoformat()} to {exc.end.isoformat()}", exc.why))
+        # the next run starts there (at the latest: before the gap)
+        changes.forget_before(min(latest, gap_at or latest) - timedelta(seconds=lookback_s))
         for payload, reason in listing.drain_unnamed():
             quarantine.note_problem(payload, reason)
         due = [k for k in quarantine.pending if k not in scanned]
@@ -221,6 +243,8 @@ def source(
             cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
             yield from refetch_quarantined(quarantine, listing, due, on_row)
         yield from quarantine.flush()       # after the rows: the cursor has a lag
+        if gap_at is not None:              # after every row: the next run reads the gap again
+            hold_cursor(cursor, gap_at)
 
     def refetch_quarantined(quarantine: Quarantine, listing: Listing, ids: list[str],
                             on_row: Callable[[dict, str | None], None] | None) -> Iterator[list]:

@@ -135,14 +135,14 @@ class Listing:
         self.unnamed: list[tuple[dict, str]] = []      # problems naming no record: (payload, reason)
         self._lock = threading.Lock()
 
-    def page(self, offset: int, **params: str) -> Page:
-        """One page; an empty one is asked for again before it is believed (a glitch that
-        empties a page must not end a listing or a window: there is no total to check)."""
-        page = self._page(offset, **params)
+    def page(self, offset: int) -> Page:
+        """One page of the whole list (products); an empty one is asked for again before it
+        is believed (`EMPTY_PAGE_CONFIRMATIONS`: there is no total to check it against)."""
+        page = self._page(offset)
         for _ in range(EMPTY_PAGE_CONFIRMATIONS):
             if page.consumed:
                 break
-            page = self._page(offset, **params)
+            page = self._page(offset)
         return page
 
     def _page(self, offset: int, **params: str) -> Page:
@@ -154,7 +154,8 @@ class Listing:
         return Page(records, len(items) + len(problems))
 
     def window_page(self, start: datetime, end: datetime, offset: int) -> Page:
-        return self.page(offset, **{"from": rfc3339(start), "to": rfc3339(end)})
+        """One page of `[start, end)`, as read: `scan_range` verifies an empty one."""
+        return self._page(offset, **{"from": rfc3339(start), "to": rfc3339(end)})
 
     def get(self, record_id: str) -> dict | None:
         """One record by id; None when the API does not know it (404)."""

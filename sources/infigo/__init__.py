@@ -28,6 +28,14 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
   after the last sync, so the look-back spans any gap. `Role` defaults to Registered on the API, which
   hides guest checkouts: the source asks for `customer_roles` (Registered and Guests). Customers
   of other roles reach the marts as customers inferred from their orders. No backfill window.
+- Ends of listings: `/customer/v2` says `PerPage` and `TotalCount`, so a page shorter than
+  they require is a hole, read again; one that stays short is a gap: the pages before it
+  load, and because the pages are sorted by Id, not by the cursor, the customers cursor is held
+  where this run started (the next run reads the whole window again) and the run fails
+  naming the gap. Product pages must add up to `GET /catalog/product` (the id list): a page
+  that stays short skips the snapshot (nothing retired) and fails the run the same way.
+  `/order/list/` is one unpaged array of ids (nothing to verify); the open-order re-poll
+  and the `orders_lookback_hours` overlap read again what a short answer there could miss.
 - Products: `GET /catalog/v2/product` (bare arrays, `PageIndex`/`PerPage`, no timestamps) is a
   full SCD2 snapshot each run, loaded only when it is complete: its ids must equal
   `GET /catalog/product` (all ids). A product missing from a complete snapshot is retired.
@@ -69,7 +77,7 @@ from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, VendorClient, shared_budget
 from ..common.lookback import Horizon
-from ..common.paging import fan_out, ordered_map, select
+from ..common.paging import Gaps, ListingGap, fan_out, hold_cursor, note_gap, ordered_map, select, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from . import settings as S
@@ -129,9 +137,11 @@ def source(
     max_workers: int = S.MAX_WORKERS,
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
+    gaps: Optional[Gaps] = None,
 ):
     """Products, customers, orders and their line items. `start_date`/`end_date` bound the
-    orders window: with `end_date` set the run is a backfill and leaves the cursors alone."""
+    orders window: with `end_date` set the run is a backfill and leaves the cursors alone.
+    `gaps` (the run's) collects listing holes; without it a hole fails the run."""
     token = str(api_token or "").strip()
     if not token:
         raise VendorConfigError(VENDOR, "no API token is set.", setting=_setting("api_token"))
@@ -171,11 +181,16 @@ def source(
         for _ in range(3):
             ids = listing(scoped, "/catalog/product")
             pages = max(1, -(-len(ids) // page_size))
-            records = [p for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
-                                             page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
-                                             page_size_of=lambda _: page_size, total_items_of=lambda _: len(ids),
-                                             data_selector=None, workers=workers)
-                       for p in page]
+            try:
+                records = [p for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
+                                                 page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
+                                                 page_size_of=lambda _: page_size,
+                                                 total_items_of=lambda _: len(ids), data_selector=None,
+                                                 workers=workers)
+                           for p in page]
+            except ListingGap as gap:       # an incomplete snapshot would retire what it missed
+                note_gap(gaps, "products", gap)
+                return
             if sorted(str(_record_id(p)) for p in records) == sorted(map(str, ids)):
                 break
         else:
@@ -197,11 +212,15 @@ def source(
         base = {"Role": roles, "OrderBy": 0, "OrderDirection": 0, "PerPage": page_size}
         for filter_name in ("CreatedFrom", "LastActivityFrom") if since else (None,):
             params = {**base, filter_name: iso_utc(since)} if filter_name else base
-            for page in fan_out(scoped, "/customer/v2", params=params, page_param="PageIndex", first_page=0,
-                                total_pages=_total_pages, data_selector="Data", workers=workers):
+            for page in until_gap(gaps, "customers", fan_out(
+                    scoped, "/customer/v2", params=params, page_param="PageIndex", first_page=0,
+                    total_pages=_total_pages, page_size_of=_per_page, total_items_of=_total_count,
+                    data_selector="Data", workers=workers)):
                 rows = customers_quarantine.read(page, customer_row, _record_id)
                 yield [r for r in rows if changes.is_new(str(r["id"]), r["version"], r["changed_at"] or since)]
         yield from customers_quarantine.flush()     # after the rows: the cursor has a lag
+        if gaps is not None and gaps.found("customers"):
+            hold_cursor(changed_at, since)          # sorted by Id: nothing after the start is verified
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=_hints(ORDER_MONEY, ORDER_TIMES, ORDER_JSON, tracking_number=TEXT,
@@ -262,6 +281,20 @@ def source(
 
 def _record_id(record: dict):
     return record.get("Id")
+
+
+def _per_page(body: object) -> int | None:
+    try:
+        return int(body["PerPage"]) or None  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _total_count(body: object) -> int | None:
+    try:
+        return int(body["TotalCount"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _total_pages(body: object) -> int:

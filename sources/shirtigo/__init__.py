@@ -7,6 +7,12 @@ where they disagree); the sandbox serves the same readings:
   count comes from `meta.pagination.total_pages`, the rest of the pages are fetched
   concurrently. Sorted `created_at asc`, so orders placed while paging land after the last
   page instead of shifting it. `filter` is never sent (its documented default is a status).
+- Ends of listings: `meta.pagination` (`total`, `per_page`) says what every page must hold,
+  so a page that comes back short is a hole, read again; one that stays short is a gap: the
+  pages before it load, the listing stops there (sorted by `created_at`, so the cursor, the
+  newest record loaded, stays before the gap) and the run fails naming it; the next run
+  reads from there. `GET /products` is one unpaginated list with no count: an empty one is
+  read again before it is believed, and one that drops most of the last snapshot is refused.
 - No "changed since" filter exists. `period` (days back from the vendor's clock, read from
   the `Date` header) re-scans every order created since the newest one loaded minus
   `mutation_horizon_days` (dlt's cursor with `lag`); orders whose version (latest change
@@ -41,7 +47,7 @@ from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BOOL, JSON, MONEY, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, VendorClient, bearer
-from ..common.paging import fan_out, select
+from ..common.paging import Gaps, confirmed, fan_out, select, until_gap
 from ..common.quarantine import split_readable
 from ..common.timeutil import window_bounds, zone
 from . import settings as S
@@ -72,10 +78,12 @@ def source(
     max_workers: int = S.MAX_WORKERS,
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
+    gaps: Optional[Gaps] = None,
 ):
     """Products, orders (lines, status entries, payments), customers and payments.
     `start_date`/`end_date` bound the orders and payments windows: with `end_date` set the
-    run is a backfill and leaves the incremental cursors alone."""
+    run is a backfill and leaves the incremental cursors alone. `gaps` (the run's) collects
+    listing holes; without it a hole fails the run."""
     if not str(api_key or "").strip():
         raise VendorConfigError(VENDOR, "no API key is set.", setting=_setting("api_key"))
     if int(page_size) < 1:
@@ -94,17 +102,21 @@ def source(
         since = cursor.start_value or start
         params = {"items": page_size, "sort_col": "created_at", "sort_dir": "asc",
                   "period": days_between(since, vendor_now(scoped)) + 1}
-        return fan_out(scoped, path, params=params, page_param="page", first_page=1,
-                       total_pages=_total_pages, page_size_of=_per_page, total_items_of=_total_items,
-                       data_selector="data", workers=max_workers)
+        return until_gap(gaps, resource, fan_out(
+            scoped, path, params=params, page_param="page", first_page=1, total_pages=_total_pages,
+            page_size_of=_per_page, total_items_of=_total_items, data_selector="data", workers=max_workers))
 
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns={**columns(price=MONEY, updated_at=UTC_TS, colors=JSON, description=TEXT, is_rendered=BOOL,
                                      is_available=BOOL), **PRODUCT_AS_SENT})
     def products() -> Iterator[list]:
         """Full snapshot each run (no paging, no filter in the API)."""
-        response = client.for_resource("products").get("/products")
-        rows = [product_row(p, tz) for p in select(VENDOR, response.parsed, "data", "GET /products")]
+        scoped = client.for_resource("products")
+
+        def fetch(_: int) -> list:
+            return select(VENDOR, scoped.get("/products").parsed, "data", "GET /products")
+
+        rows = [product_row(p, tz) for p in confirmed(fetch, 1, fetch(1))]
         if snapshot_changed(dlt.current.resource_state(), "snapshot_sha256", rows):
             yield rows
 

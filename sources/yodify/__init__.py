@@ -71,6 +71,14 @@ where they disagree); the sandbox serves the same readings:
 - Snapshots are held in memory (catalogs, accounts: small next to orders, which stream); a
   snapshot whose listing changed while paging (repeated ids, or `total_items` disagrees) is
   skipped for that run rather than retiring rows by mistake.
+- Ends of listings: envelope lists say `total_items`, so a page shorter than it requires is a
+  hole, read again; one that stays short is a gap: a snapshot is skipped (nothing retired),
+  an order listing stops there, and the run fails naming it; the next run reads it again.
+  Bare arrays (Products, Orders) give no evidence: a page shorter than `Limit` is the end,
+  and an empty one (the first one too) is read `EMPTY_PAGE_CONFIRMATIONS` more times before
+  it is believed. A false end there cannot lose an order: orders are listed in id order and
+  `SinceId` is the highest id read, so the next run continues after it; a false empty
+  Products list that follows a non-empty one is refused by the snapshot guard.
 - Schema drift (`sources.common.quarantine`): fields the document does not list arrive as
   columns (orders). Readable: a double sent as a plain numeric string ("525.23"), an
   `order_status` outside the enum (loaded as sent; the marts leave its status NULL and
@@ -96,6 +104,7 @@ from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
 from ..common.lookback import Horizon
+from ..common.paging import Gaps, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
@@ -151,10 +160,12 @@ def source(
     max_workers: int = S.MAX_WORKERS,
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
+    gaps: Optional[Gaps] = None,
 ):
     """Products, SKUs (and their id snapshot), orders (items, customer, addresses, shipments),
     the customers named on orders, accounts and account users. `start_date`/`end_date` bound
-    the orders window: with `end_date` set the run is a backfill and leaves the state alone."""
+    the orders window: with `end_date` set the run is a backfill and leaves the state alone.
+    `gaps` (the run's) collects listing holes; without it a hole fails the run."""
     for name, value in (("client_id", client_id), ("client_secret", client_secret)):
         if not str(value or "").strip():
             raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
@@ -201,7 +212,8 @@ def source(
         if end is not None:                                   # backfill: a window, no state
             quarantine = Quarantine("orders")
             window = {"CreatedOnMax": _iso(end), **({"CreatedOnMin": _iso(start)} if start else {})}
-            for page in Listing(scoped, "/Orders", {**window, **expand}, page_size=size, workers=workers):
+            for page in until_gap(gaps, "orders", Listing(scoped, "/Orders", {**window, **expand}, page_size=size,
+                                                          workers=workers)):
                 rows, quarantined = quarantine.split(page, order_row, record_id)
                 yield from filter(None, (quarantined, [r for r in rows if r["ordered_date"] < end]))
             return
@@ -211,13 +223,15 @@ def source(
         read_from = scoped.server_now() or datetime.now(timezone.utc)      # before any order is read
         if watch.max_id is None:                              # first sync: everything since start_date
             since = {"CreatedOnMin": _iso(start)} if start else {}
-            for page in Listing(scoped, "/Orders", {**since, **expand}, page_size=size, workers=workers):
+            for page in until_gap(gaps, "orders", Listing(scoped, "/Orders", {**since, **expand}, page_size=size,
+                                                          workers=workers)):
                 yield from watch.read(page, scoped.server_now())
             watch.save()
             horizon.mark(read_from)
             return
         # short listings from here on: one page at a time, so no request goes past the end
-        for page in Listing(scoped, "/Orders", {"SinceId": watch.max_id, **expand}, page_size=size, workers=1):
+        for page in until_gap(gaps, "orders", Listing(scoped, "/Orders", {"SinceId": watch.max_id, **expand},
+                                                      page_size=size, workers=1)):
             yield from watch.read(page, scoped.server_now())
         asked = watch.refetch_ids()
         returned: set = set()
@@ -234,8 +248,9 @@ def source(
             window_start = start
         window_start = max(window_start, start) if start else window_start     # nothing before start_date
         watch.prune(window_start)
-        for page in Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start), "Statuses": list(S.REFUND_STATUSES),
-                                                **expand}, page_size=size, workers=1):
+        for page in until_gap(gaps, "orders", Listing(scoped, "/Orders", {"CreatedOnMin": _iso(window_start),
+                                                                          "Statuses": list(S.REFUND_STATUSES),
+                                                                          **expand}, page_size=size, workers=1)):
             yield from watch.read(page, now)
         watch.save()
         horizon.mark(read_from)
@@ -262,14 +277,14 @@ def source(
                   columns={**columns(created_on=UTC_TS, brand_name=TEXT), **PRODUCT_AS_SENT})
     def products() -> Iterator[list]:
         """Full snapshot each run (no modified stamp on a product); deletions retire rows."""
-        records = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)))
+        records = snapshot(listing("products", "/Products", Expand=list(S.PRODUCT_EXPAND)), gaps, "products")
         if records is not None:
             yield from snapshot_items("products", records, product_row, record_id)
 
     @dlt.resource(selected=False)
     def sku_listing() -> Iterator[list]:
         """The complete SKU list, read once per run for `skus` and `sku_ids`."""
-        records = snapshot(listing("skus", "/SKUs"))
+        records = snapshot(listing("skus", "/SKUs"), gaps, "skus")
         if records is not None:
             yield records
 
@@ -301,7 +316,7 @@ def source(
         """The complete account list, read once per run for `accounts` and
         `account_memberships`. `Expand=user_accounts` asks for the users an account embeds
         (the document lists no Expand values; `user_accounts` is the property's name)."""
-        records = snapshot(listing("accounts", "/Accounts", Expand=["user_accounts"]))
+        records = snapshot(listing("accounts", "/Accounts", Expand=["user_accounts"]), gaps, "accounts")
         if records is not None:
             yield records
 
@@ -315,7 +330,7 @@ def source(
     def account_users() -> Iterator[list]:
         """`GET /AccountUsers`, the users' own documented list: one row per user, however many
         accounts embed them."""
-        records = snapshot(listing("account_users", "/AccountUsers"))
+        records = snapshot(listing("account_users", "/AccountUsers"), gaps, "account_users")
         if records is not None:
             yield from snapshot_items("account_users", records, account_user_row, record_id)
 

@@ -11,7 +11,8 @@ import orjson
 
 from ..common.errors import VendorAuthError
 from ..common.http import VendorClient
-from ..common.paging import fan_out_until_short, full_page, ordered_map, select
+from ..common.paging import (Gaps, ListingGap, confirmed, fan_out_until_short, full_page, note_gap, ordered_map,
+                             select)
 from ..common.hints import BIGINT, JSON, TEXT, columns
 from ..common.quarantine import (as_sent, decimal_of as dec, list_of, object_of, require, unknown_fields,
                                  utc_of as utc)
@@ -47,7 +48,11 @@ class Listing:
     `{data, has_more, total_items}`: its page count is known from page 1 and the rest are
     fetched concurrently. Products, Orders, Brands and Shipments answer bare arrays: pages are
     fetched concurrently until one comes back shorter than `Limit`. Either shape is accepted on
-    any endpoint. `total` is the envelope's `total_items` once page 1 is read (None for arrays)."""
+    any endpoint. `total` is the envelope's `total_items` once page 1 is read (None for arrays).
+
+    Envelope pages must hold what `total_items` says: a short one is read again and, if it
+    stays short, raises `ListingGap` after the pages before it. A bare array gives no
+    evidence: an empty page (the first one too) is read again before it is believed."""
 
     def __init__(self, client: VendorClient, path: str, params: dict, *, page_size: int, workers: int):
         self.client, self.path, self.workers, self.page_size = client, path, workers, page_size
@@ -63,9 +68,14 @@ class Listing:
     def __iter__(self) -> Iterator[list]:
         first = self._get(1)
         page = self._data(first)
-        if isinstance(first, dict) and first.get("has_more") and len(page) < self.page_size:
-            page = full_page(self.client, lambda n: self._data(self._get(n)), 1, self.page_size,
-                             f"GET {self.path}")
+        if isinstance(first, dict):
+            total = int(first.get("total_items") or 0)
+            need = self.page_size if first.get("has_more") else min(total, self.page_size)
+            if len(page) < need:
+                page = full_page(self.client, lambda n: self._data(self._get(n)), 1, need, f"GET {self.path}",
+                                 f"page 1 of {max(1, -(-total // self.page_size))} (records 1-{need} of {total})")
+        else:
+            page = confirmed(lambda n: self._data(self._get(n)), 1, page)
         yield page
         if isinstance(first, dict):
             self.total = int(first.get("total_items") or 0)
@@ -77,14 +87,18 @@ class Listing:
 
             def fetch(number: int) -> tuple[list, object]:
                 """Pages must hold what total_items says: a short one is a hole, re-fetched."""
+                low = (number - 1) * self.page_size + 1
                 if number < last:
                     return full_page(self.client, lambda n: self._data(self._get(n)), number,
-                                     self.page_size, f"GET {self.path}"), None
+                                     self.page_size, f"GET {self.path}",
+                                     f"page {number} of {last} (records {low}-{low + self.page_size - 1} "
+                                     f"of {self.total})"), None
                 body = self._get(number)
                 data = self._data(body)
                 if len(data) < rest:
                     data = full_page(self.client, lambda n: self._data(self._get(n)), number, rest,
-                                     f"GET {self.path}")
+                                     f"GET {self.path}", f"page {number} of {last} (records {low}-{self.total} "
+                                                         f"of {self.total})")
                 return data, body
 
             body: object = None
@@ -101,11 +115,16 @@ class Listing:
                                            workers=self.workers)
 
 
-def snapshot(listing: Listing) -> list[dict] | None:
-    """A complete listing's records, or None when it is not trustworthy as a snapshot (ids
-    missing or repeated, or fewer/more records than `total_items` said: the list changed
-    while it was paged). An untrustworthy snapshot is skipped, so no row is retired by mistake."""
-    records = [x for page in listing for x in page]
+def snapshot(listing: Listing, gaps: Gaps | None, resource: str) -> list[dict] | None:
+    """A complete listing's records, or None when it is not trustworthy as a snapshot (a page
+    that stayed short: a gap, noted on `gaps`; ids missing or repeated, or fewer/more records
+    than `total_items` said: the list changed while it was paged). An untrustworthy snapshot
+    is skipped, so no row is retired by mistake."""
+    try:
+        records = [x for page in listing for x in page]
+    except ListingGap as gap:
+        note_gap(gaps, resource, gap)
+        return None
     ids = {x.get("id") for x in records if isinstance(x, dict)} - {None}
     if len(ids) != len(records) or (listing.total is not None and len(records) != listing.total):
         log.warning("%s: GET %s changed while it was paged (%d records, %d ids, total_items %s); "
@@ -125,11 +144,16 @@ def id_batches(ids: list, size: int) -> Iterator[list]:
 
 def fetch_by_ids(client: VendorClient, path: str, ids: list, params: dict, *, batch: int,
                  workers: int) -> Iterator[list]:
-    """Records by id (`Ids=1&Ids=2...`), `batch` ids per request, requests concurrent."""
+    """Records by id (`Ids=1&Ids=2...`), `batch` ids per request, requests concurrent. A batch
+    that comes back empty is read again before it is believed: the caller takes an id that
+    does not come back for one deleted at Yodify."""
 
-    def fetch(chunk: list) -> list:
+    def fetch_once(chunk: list) -> list:
         body = client.get(path, params={**params, "Ids": chunk, "Limit": batch, "Page": 1}).parsed
         return select(VENDOR, body, "data" if isinstance(body, dict) else None, f"GET {path}")
+
+    def fetch(chunk: list) -> list:
+        return confirmed(lambda _: fetch_once(chunk), 1, fetch_once(chunk))
 
     yield from ordered_map(fetch, id_batches(ids, batch), workers)
 
