@@ -134,9 +134,7 @@ def cmd_sync(args, paths) -> int:
             _wait_for_outside_holders(paths, args)
         run_id = ledger.new_run_id()
         ledger.write(paths, [ledger.running(run_id, command, v.name) for v in vendors])
-        if args.full_refresh:
-            reset_all(paths, vendors, resources)
-        results = run_vendors(vendors, paths, resources=resources)
+        results = run_vendors(vendors, paths, resources=resources, full_refresh=args.full_refresh)
         ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, command)])
         built = None
         if not args.no_transform and any(r.loaded for r in results):
@@ -146,16 +144,18 @@ def cmd_sync(args, paths) -> int:
 
 
 def reset_all(paths, vendors, resources: dict[str, list[str] | None]) -> list:
-    """Reset each vendor's chosen resources while holding its vendor lock (a backfill of it
-    must finish first); the caller holds the sync lock."""
+    """Reset each vendor's chosen resources. Every vendor's lock is taken first (a backfill of
+    any of them must finish before), so the command resets all of them or none; the caller
+    holds the sync lock."""
+    from contextlib import ExitStack
+
     from .lock import vendor_lock
     from .reset import reset_vendor
 
-    outcomes = []
-    for vendor in vendors:
-        with vendor_lock(paths.lock_anchor, vendor.name, "reset").acquire(wait=False):
-            outcomes.append(reset_vendor(vendor, paths, resources.get(vendor.name)))
-    return outcomes
+    with ExitStack() as held:
+        for vendor in vendors:
+            held.enter_context(vendor_lock(paths.lock_anchor, vendor.name, "reset").acquire(wait=False))
+        return [reset_vendor(vendor, paths, resources.get(vendor.name)) for vendor in vendors]
 
 
 def cmd_reset(args, paths) -> int:

@@ -30,7 +30,7 @@ from .ledger import LedgerRow
 from .lock import LockBusy, vendor_lock, write_lock
 from .logs import event
 from .settings import Paths
-from .state import adopt_warehouse_state, pending_matches_warehouse
+from .state import adopt_warehouse_state, pending_can_finish
 from .vendors import Vendor
 from .warehouse import destination_for, loader_file_format
 
@@ -186,7 +186,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                 log.debug("%s: removed the leftovers of a crash in dlt's commit", name)
             if pipeline.has_pending_data:   # a killed run left packages: finish them first
                 with write_lock(paths.lock_anchor, f"state {name}"):
-                    finish = pending_matches_warehouse(pipeline)
+                    finish = pending_can_finish(pipeline)
                 if finish:
                     event("%s: finishing the load an earlier run left pending", name, vendor=vendor.name)
                     progress.phase = "loading what an earlier run left pending"
@@ -194,8 +194,10 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                     with write_lock(paths.lock_anchor, f"load {name}"):
                         pipeline.load()
                 else:
-                    event("%s: discarding the load an earlier run left pending: this warehouse does not hold "
-                          "the state it was extracted from", name, level=logging.WARNING, vendor=vendor.name)
+                    event("%s: discarding the load an earlier run left pending (this warehouse does not hold "
+                          "the state it was extracted from, or it was half loaded): its rows are fetched again",
+                          name, level=logging.WARNING, vendor=vendor.name)
+                    pipeline.drop()
             pipeline = adopt_warehouse_state(pipeline, paths)
             source = vendor.load().source(**(source_args or {}), gaps=gaps)
             if resources:
@@ -245,8 +247,10 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
 
 
 def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None,
-                source_args: dict | None = None) -> VendorResult:
-    """A scheduled sync of one vendor: skipped (not failed) while a backfill holds the vendor."""
+                source_args: dict | None = None, full_refresh: bool = False) -> VendorResult:
+    """A scheduled sync of one vendor: skipped (not failed) while a backfill holds the vendor.
+    With `full_refresh`, the chosen resources' cursors are reset first (`pipelines.reset`),
+    under the same hold of the vendor, so no backfill starts between the reset and the reload."""
     try:
         lock = vendor_lock(paths.lock_anchor, vendor.name, "sync").acquire(wait=False)
     except LockBusy as busy:
@@ -255,14 +259,27 @@ def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None
         event("%s", reason, vendor=vendor.name, status="skipped")
         return VendorResult(vendor.name, "skipped", now, now, error=reason, error_kind="busy")
     with lock:
+        if full_refresh:
+            from .reset import reset_vendor
+
+            started = datetime.now(timezone.utc)
+            try:
+                reset_vendor(vendor, paths, resources)
+            except Exception as exc:  # the vendor fails alone, with its cursors as they were
+                error, kind = explain(exc, vendor.name)
+                log.debug("%s: reset failed", vendor.name, exc_info=True)
+                event("%s: FAILED: %s", vendor.name, error, level=logging.ERROR, vendor=vendor.name,
+                      status="failed", error=error)
+                return VendorResult(vendor.name, "failed", started, datetime.now(timezone.utc), error=error,
+                                    error_kind=kind)
         return run_vendor(vendor, paths, resources=resources, source_args=source_args)
 
 
 def run_vendors(vendors: list[Vendor], paths: Paths, *, resources: dict[str, list[str] | None] | None = None,
-                source_args: dict[str, dict] | None = None) -> list[VendorResult]:
+                source_args: dict[str, dict] | None = None, full_refresh: bool = False) -> list[VendorResult]:
     """All vendors at once, each in its own thread; loads take turns on the warehouse."""
     event("syncing %s", ", ".join(v.name for v in vendors), vendors=[v.name for v in vendors])
     with ThreadPoolExecutor(max_workers=max(1, len(vendors)), thread_name_prefix="vendor") as pool:
         futures = [pool.submit(sync_vendor, v, paths, (resources or {}).get(v.name),
-                               (source_args or {}).get(v.name)) for v in vendors]
+                               (source_args or {}).get(v.name), full_refresh) for v in vendors]
         return [f.result() for f in futures]

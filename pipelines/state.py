@@ -10,9 +10,9 @@ cursors of exactly what it holds, and the run loads what it lacks.
 
 The one thing taken from the local folder is a package a killed run extracted but did not load.
 Each run notes, beside dlt's folders, the warehouse state it started from (its *base*); the
-package is finished only when the warehouse still holds that base, and discarded otherwise (the
-warehouse was replaced in between, or the package's load had already committed): its state
-would claim rows the warehouse never got. Its rows are fetched again.
+package is finished only when the warehouse still holds that base and no job of the package
+has started loading (`pending_can_finish`), and discarded otherwise: its state could claim rows
+the warehouse never got. Its rows are fetched again.
 """
 from __future__ import annotations
 
@@ -72,11 +72,21 @@ def _read_base(pipeline: dlt.Pipeline) -> tuple[bool, State]:
     return True, (tuple(raw) if raw else None)
 
 
-def pending_matches_warehouse(pipeline: dlt.Pipeline) -> bool:
-    """Whether the package a killed run left was extracted on top of the state the warehouse
-    holds now."""
+def pending_can_finish(pipeline: dlt.Pipeline) -> bool:
+    """Whether the packages a killed run left may be finished here: they were extracted on top
+    of the state the warehouse holds now, and none of their load jobs has started. dlt commits
+    each job on its own and skips the completed ones when it resumes, so a package half-loaded
+    into a warehouse that was since replaced (a backup restored, a file deleted) would commit
+    its state without those jobs' rows. Such a package is discarded; its rows are fetched again,
+    and any of them already in the warehouse merge on their keys."""
     known, base = _read_base(pipeline)
-    return known and base == warehouse_state(pipeline)
+    if not known or base != warehouse_state(pipeline):
+        return False
+    for load_id in pipeline.list_normalized_load_packages():
+        jobs = pipeline.get_load_package_info(load_id).jobs
+        if any(jobs.get(state) for state in ("started_jobs", "completed_jobs", "failed_jobs")):
+            return False
+    return True
 
 
 def adopt_warehouse_state(pipeline: dlt.Pipeline, paths: Paths) -> dlt.Pipeline:

@@ -29,7 +29,7 @@ from .vendors import Vendor
 DEFAULT_FRESHNESS_HOURS = 26.0
 #: how long `status` waits for a vendorsync load that holds the DuckDB file as writer
 READ_WAIT_S = 60.0
-ATTEMPT_COMMANDS = ("sync", "demo")
+ATTEMPT_COMMANDS = ("sync", "sync --full-refresh", "demo")
 
 Reader = Callable[[str], list[tuple]]
 

@@ -189,6 +189,11 @@ class Quarantine:
         self._held.append({"resource": self.resource, "record_key": key, "reason": reason[:500],
                            "payload": payload, "quarantined_at": datetime.now(timezone.utc)})
 
+    def retry_next_sync(self, key: str) -> None:
+        """Fetch the record `key` by id on the next sync (kept in the source state, which
+        commits with this run's rows): a record the vendor named but could not serve yet."""
+        self.pending.setdefault(str(key), datetime.now(timezone.utc).isoformat())
+
     def forget(self, keys: Iterable) -> None:
         """Stop fetching records the vendor no longer serves; their quarantine rows stay."""
         for key in keys:

@@ -242,6 +242,8 @@ def source(
         if due:
             cursor.advance(None)    # the window is done: what follows is fetched by id, unfiltered
             yield from refetch_quarantined(quarantine, listing, due, on_row)
+        for key in listing.drain_unfetched():   # named by a problem, 404 this run: by id next sync
+            quarantine.retry_next_sync(key)
         yield from quarantine.flush()       # after the rows: the cursor has a lag
         if gap_at is not None:              # after every row: the next run reads the gap again
             hold_cursor(cursor, gap_at)

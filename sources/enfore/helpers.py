@@ -133,6 +133,7 @@ class Listing:
         self.limit = limit
         self.path = f"/org/{quote(org_id, safe='')}/{kind}"
         self.unnamed: list[tuple[dict, str]] = []      # problems naming no record: (payload, reason)
+        self.unfetched: list[str] = []                  # problems naming a record that answered 404
         self._lock = threading.Lock()
 
     def page(self, offset: int) -> Page:
@@ -176,7 +177,9 @@ class Listing:
         record = self.get(match.group(2))
         if record is None and self.kind != "products":
             self._unnamed(problem, f"{self.kind} {match.group(2)} was listed as a problem ({text}) and cannot "
-                                   "be fetched (404)")
+                                   "be fetched (404); fetched again by id on the next sync")
+            with self._lock:
+                self.unfetched.append(match.group(2))
         return record            # a product gone since the listing is simply absent
 
     def _unnamed(self, problem: object, reason: str) -> None:
@@ -187,6 +190,13 @@ class Listing:
     def drain_unnamed(self) -> list[tuple[dict, str]]:
         with self._lock:
             out, self.unnamed = self.unnamed, []
+        return out
+
+    def drain_unfetched(self) -> list[str]:
+        """Ids a problem named whose fetch answered 404: perhaps only for a moment, so the
+        caller fetches them again on the next sync instead of letting the cursor pass them."""
+        with self._lock:
+            out, self.unfetched = self.unfetched, []
         return out
 
 

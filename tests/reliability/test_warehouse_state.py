@@ -65,3 +65,23 @@ def test_a_load_left_pending_is_not_loaded_into_a_warehouse_that_replaced_its_ow
     project.warehouse.unlink()
     _sync(project)
     _assert_all_match(project, fresh_sandbox)
+
+
+def test_a_half_loaded_package_is_not_finished_into_a_restored_backup(project, fresh_sandbox):
+    """A run killed while it loads has committed some of its jobs; dlt would skip those when
+    it resumes. Restored from a backup meanwhile, the warehouse lacks their rows, so the package
+    must be fetched again rather than finished (its state would claim rows that are not there)."""
+    import signal
+
+    project.point_at(fresh_sandbox)
+    _sync(project)
+    copy = project.data_dir / "backup.duckdb"
+    shutil.copy(project.warehouse, copy)
+    fresh_sandbox.control.advance(days=5)
+    project.set("VENDORSYNC_CRASH_DURING", "load:0.3")
+    crashed = project.cli("sync", "--no-transform")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
+    project.set("VENDORSYNC_CRASH_DURING", "")
+    shutil.copy(copy, project.warehouse)
+    _sync(project)
+    _assert_all_match(project, fresh_sandbox)
