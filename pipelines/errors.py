@@ -99,6 +99,11 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
             return (f"the warehouse file is in use by {holder.describe()} (DuckDB allows one writer). "
                     "Close that connection (analysts: open it read-only and briefly) and retry, or run "
                     "`vendorsync sync --wait` to wait for it.", "held")
+        if "WAL checkpoint iteration does not match" in text:
+            return ("the warehouse file's write-ahead log (<warehouse>.wal) belongs to a newer version of the "
+                    "file: it was replaced, e.g. by a restored backup. If you restored it on purpose, delete "
+                    "the .wal file beside it (its changes are those of the version you replaced) and sync again: "
+                    "the sync loads what the restored file lacks.", "config")
         if "read-only" in text.lower() and "database" in text.lower() or isinstance(e, PermissionError):
             return (f"the warehouse cannot be written ({redact(e)}). Check the file's permissions "
                     "or pass --warehouse with a writable path.", "warehouse")

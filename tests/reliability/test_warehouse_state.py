@@ -83,5 +83,10 @@ def test_a_half_loaded_package_is_not_finished_into_a_restored_backup(project, f
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
     project.set("VENDORSYNC_CRASH_DURING", "")
     shutil.copy(copy, project.warehouse)
+    wal = project.warehouse.with_name(project.warehouse.name + ".wal")
+    if wal.exists():            # the killed run's log of a newer file: DuckDB refuses it, and says so
+        refused = project.cli("sync", "--no-transform")
+        assert refused.returncode != 0 and "delete the .wal file" in refused.stderr, refused.stderr
+        wal.unlink()            # as the message says, and as a restore of a DuckDB file does
     _sync(project)
     _assert_all_match(project, fresh_sandbox)
