@@ -174,11 +174,15 @@ SHIPMENT_AS_SENT = columns(tracking_url=TEXT, add_ons=JSON, trackings=JSON, addr
 PRODUCT_AS_SENT = columns(primary_image=TEXT, quantity_discount_id=BIGINT)
 #: a SKU's scalars as sent (numbers and flags typed by dlt from the values), its lists as JSON
 SKU_AS_SENT = {**{f: {"name": f} for f in (
-    "sale_maximum_quantity", "sale_minimum_quantity", "sale_label", "unit_of_measure_quantity", "inventory_alert",
-    "is_featured", "always_in_stock", "allow_backorders", "lead_time_from", "lead_time_to", "lead_time_message",
-    "is_non_refundable", "is_non_refundable_message", "length", "width", "height", "weight", "classification",
-    "unspsc_classification", "price_visibility", "login_for_pricing_message", "in_stock_message",
-    "out_of_stock_message", "request_quote")},
+    "sale_label", "unit_of_measure_quantity", "inventory_alert",
+    "is_featured", "always_in_stock", "allow_backorders", "lead_time_from", "lead_time_to",
+    "is_non_refundable", "length", "width", "height", "weight", "classification",
+    "unspsc_classification", "price_visibility", "request_quote")},
+    # typed as the document's example prints them: often null, and a column hinted without a
+    # type that receives only nulls makes dlt warn on every sync
+    **columns(sale_maximum_quantity=BIGINT, sale_minimum_quantity=BIGINT, lead_time_message=TEXT,
+              is_non_refundable_message=TEXT, login_for_pricing_message=TEXT, in_stock_message=TEXT,
+              out_of_stock_message=TEXT),
     **columns(shipping_rate_id=BIGINT, address_id=BIGINT, quantity_discount_id=BIGINT, price_discounts=JSON)}
 
 MONEY_FIELDS = ("subtotal", "freight", "tax", "discount", "transaction_fee", "total")
