@@ -20,7 +20,7 @@ import dlt
 # module ("partially initialized module 'pyarrow'"), so it is imported before any thread starts
 import dlt.common.libs.pyarrow  # noqa: F401
 
-from sources.common.http import metrics_snapshot
+from sources.common.http import RunMetrics
 from sources.common.paging import Gaps
 
 from .arrow import load_as_arrow
@@ -92,13 +92,13 @@ class VendorResult:
         return out
 
 
-def _diff(after: dict[str, dict], before: dict[str, dict]) -> dict[str, dict]:
+def request_counts(metrics: RunMetrics) -> dict[str, dict]:
+    """The run's counters the ledger keeps, per resource that made requests."""
     out = {}
-    for resource, m in after.items():
-        b = before.get(resource, {})
-        delta = {k: m[k] - b.get(k, 0) for k in ("requests", "retries", "transport_errors", "malformed_bodies")}
-        if any(delta.values()):
-            out[resource or "(setup)"] = delta
+    for resource, m in metrics.snapshot().items():
+        counts = {k: m[k] for k in ("requests", "retries", "transport_errors", "malformed_bodies")}
+        if any(counts.values()):
+            out[resource or "(setup)"] = counts
     return out
 
 
@@ -112,17 +112,16 @@ class Progress:
     long sync shows life on the terminal and in scheduler logs; dlt's own, more detailed
     progress log goes to the log file."""
 
-    def __init__(self, name: str, vendor: str):
-        self.name, self.vendor = name, vendor
+    def __init__(self, name: str, vendor: str, metrics: RunMetrics):
+        self.name, self.vendor, self.metrics = name, vendor, metrics
         self.phase = "starting"
         self._stop = threading.Event()
         self._started = time.monotonic()
-        self._before = sum(m["requests"] for m in metrics_snapshot(vendor).values())
         self._thread = threading.Thread(target=self._run, name=f"progress-{name}", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(PROGRESS_EVERY_S):
-            requests = sum(m["requests"] for m in metrics_snapshot(self.vendor).values()) - self._before
+            requests = self.metrics.requests
             event("%s: %s ... %d requests so far, %.0fs", self.name, self.phase, requests,
                   time.monotonic() - self._started, vendor=self.vendor, phase=self.phase,
                   requests=requests)
@@ -172,12 +171,12 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     """Extract, normalize and load one vendor. Never raises: the outcome is in the result.
     Pages load as Arrow tables (`pipelines.arrow`) unless `arrow` is False."""
     started = datetime.now(timezone.utc)
-    before = metrics_snapshot(vendor.name)
+    metrics = RunMetrics()    # this run's requests only, whatever else runs in the process
     name = pipeline_name or vendor.pipeline_name
     tables: dict[str, int] = {}
     gaps = Gaps()       # this run's: the source notes on it what it could not verify
     try:
-        with Progress(name, vendor.name) as progress:
+        with Progress(name, vendor.name, metrics) as progress:
             pipeline = dlt.pipeline(name, destination=destination or destination_for(paths),
                                     dataset_name=vendor.dataset, pipelines_dir=str(paths.pipelines_dir),
                                     progress=dlt.progress.log(PROGRESS_EVERY_S, logger=log,
@@ -199,7 +198,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                           name, level=logging.WARNING, vendor=vendor.name)
                     pipeline.drop()
             pipeline = adopt_warehouse_state(pipeline, paths)
-            source = vendor.load().source(**(source_args or {}), gaps=gaps)
+            source = vendor.load().source(**(source_args or {}), gaps=gaps, metrics=metrics)
             if resources:
                 source = source.with_resources(*with_dependents(source, resources))
             if arrow:
@@ -234,7 +233,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
     finished = datetime.now(timezone.utc)
     result = VendorResult(vendor.name, status, started, finished, rows_by_resource(tables),
                           {t: n for t, n in tables.items() if not t.startswith("_dlt")},
-                          _diff(metrics_snapshot(vendor.name), before), error, kind)
+                          request_counts(metrics), error, kind)
     if result.loaded:
         event("%s: loaded %d rows (%s) with %d requests in %.1fs", vendor.name, sum(result.rows.values()),
               ", ".join(f"{r} {n}" for r, n in sorted(result.rows.items())) or "nothing new",

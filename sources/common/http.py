@@ -57,7 +57,7 @@ class RetryPolicy:
 
 @dataclass
 class RequestMetrics:
-    """Counters for one vendor in this process; the pipeline snapshots them per run."""
+    """Counters of one resource's requests within one run."""
 
     requests: int = 0
     retries: int = 0
@@ -84,21 +84,28 @@ class RequestMetrics:
                     "malformed_bodies": self.malformed_bodies, "rate_wait_s": round(self.rate_wait_s, 3)}
 
 
-_metrics: dict[tuple[str, str], RequestMetrics] = {}
-_metrics_lock = threading.Lock()
+class RunMetrics:
+    """One run's request counters, per resource ("" = requests of no resource, a token's).
+    The pipeline makes one per run and hands it to the source, so runs at the same time (the
+    vendors of a sync, the workers of a backfill) each count only the requests they made."""
 
+    def __init__(self) -> None:
+        self._by_resource: dict[str, RequestMetrics] = {}
+        self._lock = threading.Lock()
 
-def metrics_for(vendor: str, resource: str = "") -> RequestMetrics:
-    """Process-wide counters per (vendor, resource); resource "" = requests of no resource."""
-    with _metrics_lock:
-        return _metrics.setdefault((vendor, resource), RequestMetrics())
+    def for_resource(self, resource: str = "") -> RequestMetrics:
+        with self._lock:
+            return self._by_resource.setdefault(resource, RequestMetrics())
 
+    def snapshot(self) -> dict[str, dict]:
+        """resource -> counters, for every resource that made requests."""
+        with self._lock:
+            items = list(self._by_resource.items())
+        return {r: m.snapshot() for r, m in items}
 
-def metrics_snapshot(vendor: str) -> dict[str, dict]:
-    """resource -> counters, for every resource of `vendor` that made requests."""
-    with _metrics_lock:
-        items = [(r, m) for (v, r), m in _metrics.items() if v == vendor]
-    return {r: m.snapshot() for r, m in items}
+    @property
+    def requests(self) -> int:
+        return sum(m["requests"] for m in self.snapshot().values())
 
 
 class RateBudget:
@@ -213,17 +220,20 @@ def check_base_url(vendor: str, base_url: object, setting: str) -> str:
 
 class VendorClient:
     """Requests to one vendor: retries, backoff honouring Retry-After, timeouts, a shared rate
-    budget, JSON parsed once, errors translated and redacted, metrics counted."""
+    budget, JSON parsed once, errors translated and redacted, requests counted in the run's
+    `RunMetrics` (a client made without one counts into its own)."""
 
     def __init__(self, vendor: str, base_url: str, auth: Auth, *, policy: RetryPolicy | None = None,
-                 budget: RateBudget | None = None, pool_size: int = 16, base_url_setting: str = ""):
+                 budget: RateBudget | None = None, pool_size: int = 16, base_url_setting: str = "",
+                 metrics: RunMetrics | None = None):
         self.vendor = vendor
         self.base_url_setting = base_url_setting or f"sources.{vendor}.base_url"
         self.base_url = check_base_url(vendor, base_url, self.base_url_setting)
         self.auth = auth
         self.policy = policy or RetryPolicy()
         self.budget = budget
-        self.metrics = metrics_for(vendor)
+        self.run_metrics = metrics if metrics is not None else RunMetrics()
+        self.metrics = self.run_metrics.for_resource("")
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -241,7 +251,7 @@ class VendorClient:
     def for_resource(self, resource: str) -> "VendorClient":
         """The same connection pool, auth and rate budget, counting requests under `resource`."""
         scoped = copy.copy(self)
-        scoped.metrics = metrics_for(self.vendor, resource)
+        scoped.metrics = self.run_metrics.for_resource(resource)
         return scoped
 
     def url(self, path: str) -> str:

@@ -96,7 +96,7 @@ import dlt
 from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import Auth, RetryPolicy, TokenAuth, VendorClient
+from ..common.http import Auth, RetryPolicy, RunMetrics, TokenAuth, VendorClient
 from ..common.paging import Gaps, ListingGap, hold_cursor, note_gap, ordered_map
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
@@ -169,12 +169,14 @@ def source(
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
     gaps: Optional[Gaps] = None,
+    metrics: Optional[RunMetrics] = None,
 ):
     """Products, invoices and credit memos (items nested; taxes and payments as JSON), the invoices that
     new credit memos revert, and the contacts named on invoices. `start_date`/`end_date`
     bound the `processed_date_and_time` windows: with `end_date` set the run is a backfill
     and leaves the incremental cursors alone. `gaps` (the run's) collects windows that could
-    not be verified; without it such a window fails the run."""
+    not be verified; without it such a window fails the run.
+    `metrics` (the run's) counts its requests."""
     for name, value in (("org_id", org_id), ("app_name", app_name), ("app_secret", app_secret)):
         if not str(value or "").strip():
             raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
@@ -191,7 +193,7 @@ def source(
                                 setting=_setting("start_date"))
     # the token request goes through the same client (retries, redaction, the vendor's clock)
     client = VendorClient(VENDOR, base_url, Auth(), pool_size=max(4, 2 * workers),
-                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts))
+                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts), metrics=metrics)
     client.auth = TokenAuth(token_fetcher(client, auth_url or auth_url_for(client.base_url), org_id, app_name,
                                           app_secret), _setting("app_secret"))
     vendor_now = _VendorClock(client)

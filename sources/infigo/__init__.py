@@ -75,7 +75,7 @@ import dlt
 from ..common.changes import ChangeFilter
 from ..common.errors import VendorConfigError, VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, VendorClient, shared_budget
+from ..common.http import RetryPolicy, RunMetrics, VendorClient, shared_budget
 from ..common.lookback import Horizon
 from ..common.paging import Gaps, ListingGap, fan_out, hold_cursor, note_gap, ordered_map, select, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
@@ -138,10 +138,12 @@ def source(
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
     gaps: Optional[Gaps] = None,
+    metrics: Optional[RunMetrics] = None,
 ):
     """Products, customers, orders and their line items. `start_date`/`end_date` bound the
     orders window: with `end_date` set the run is a backfill and leaves the cursors alone.
-    `gaps` (the run's) collects listing holes; without it a hole fails the run."""
+    `gaps` (the run's) collects listing holes; without it a hole fails the run.
+    `metrics` (the run's) counts its requests."""
     token = str(api_token or "").strip()
     if not token:
         raise VendorConfigError(VENDOR, "no API token is set.", setting=_setting("api_token"))
@@ -154,7 +156,7 @@ def source(
     start, end = window_bounds(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, basic_auth(token, _setting("api_token")), budget=budget,
                           policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=4 * workers)
+                          pool_size=4 * workers, metrics=metrics)
 
     def listing(scoped: VendorClient, path: str, params: dict | None = None) -> list:
         return select(VENDOR, scoped.get(path, params=params).parsed, None, f"GET {path}")

@@ -46,7 +46,7 @@ import dlt
 from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BOOL, JSON, MONEY, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, VendorClient, bearer
+from ..common.http import RetryPolicy, RunMetrics, VendorClient, bearer
 from ..common.paging import Gaps, confirmed, fan_out, select, until_gap
 from ..common.quarantine import split_readable
 from ..common.timeutil import window_bounds, zone
@@ -79,11 +79,13 @@ def source(
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
     gaps: Optional[Gaps] = None,
+    metrics: Optional[RunMetrics] = None,
 ):
     """Products, orders (lines, status entries, payments), customers and payments.
     `start_date`/`end_date` bound the orders and payments windows: with `end_date` set the
     run is a backfill and leaves the incremental cursors alone. `gaps` (the run's) collects
-    listing holes; without it a hole fails the run."""
+    listing holes; without it a hole fails the run.
+    `metrics` (the run's) counts its requests."""
     if not str(api_key or "").strip():
         raise VendorConfigError(VENDOR, "no API key is set.", setting=_setting("api_key"))
     if int(page_size) < 1:
@@ -93,7 +95,7 @@ def source(
     start, end = window_bounds(VENDOR, start_date, end_date)
     client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), _setting("api_key")),
                           policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=max(4, 2 * max_workers))
+                          pool_size=max(4, 2 * max_workers), metrics=metrics)
     vendor_now = _VendorClock()
 
     def pages(resource: str, path: str, cursor: dlt.sources.incremental) -> Iterator[list]:

@@ -102,7 +102,7 @@ import dlt
 from ..common.changes import ChangeFilter, snapshot_changed
 from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, TokenAuth, VendorClient, check_base_url
+from ..common.http import RetryPolicy, RunMetrics, TokenAuth, VendorClient, check_base_url
 from ..common.lookback import Horizon
 from ..common.paging import Gaps, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
@@ -161,11 +161,13 @@ def source(
     request_timeout_s: float = 30.0,
     max_attempts: int = 6,
     gaps: Optional[Gaps] = None,
+    metrics: Optional[RunMetrics] = None,
 ):
     """Products, SKUs (and their id snapshot), orders (items, customer, addresses, shipments),
     the customers named on orders, accounts and account users. `start_date`/`end_date` bound
     the orders window: with `end_date` set the run is a backfill and leaves the state alone.
-    `gaps` (the run's) collects listing holes; without it a hole fails the run."""
+    `gaps` (the run's) collects listing holes; without it a hole fails the run.
+    `metrics` (the run's) counts its requests."""
     for name, value in (("client_id", client_id), ("client_secret", client_secret)):
         if not str(value or "").strip():
             raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
@@ -182,7 +184,7 @@ def source(
     register_secret(secret)
     auth = TokenAuth(lambda: fetch_token(), setting=_setting("client_secret"))
     client = VendorClient(VENDOR, base, auth, policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=max(4, 2 * max_workers))
+                          pool_size=max(4, 2 * max_workers), metrics=metrics)
     fetch_token = token_fetcher(client, token_endpoint, str(client_id).strip(), secret, scope, _setting("client_secret"))
     size, workers = int(page_size), int(max_workers)
 

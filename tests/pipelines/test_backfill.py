@@ -40,3 +40,20 @@ def test_impossible_backfill_range_is_a_usage_error(project):
     proc = project.cli("backfill", "--vendor", "shirtigo", "--resource", "products",
                        "--start", "2026-01-01", "--end", "2026-02-01")
     assert proc.returncode == 2 and "windowed resource products" in proc.stderr
+
+
+def test_each_backfill_worker_counts_only_its_own_requests(project, fresh_sandbox):
+    """Four workers run chunks at once; the ledger's requests are the ones the vendor served,
+    not each worker's view of every request the process made meanwhile."""
+    project.point_at(fresh_sandbox, vendors=["shirtigo"])
+    now = datetime.fromisoformat(fresh_sandbox.control.truth("shirtigo")["now"])
+    fresh_sandbox.control.reset_stats()
+    proc = project.cli("backfill", "--vendor", "shirtigo", "--start", (now - timedelta(days=12)).date().isoformat(),
+                       "--end", now.date().isoformat(), "--chunk", "1d", "--workers", "4", "--no-transform")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    served = fresh_sandbox.control.stats()["shirtigo"]["requests"]
+    recorded = project.scalar("select sum(requests) from ops.run_ledger where command like 'backfill%' "
+                              "and vendor = 'shirtigo' and resource = '*'")
+    by_resource = project.scalar("select sum(requests) from ops.run_ledger where command like 'backfill%' "
+                                 "and vendor = 'shirtigo' and resource <> '*'")
+    assert served > 12 and recorded == served == by_resource
