@@ -269,7 +269,7 @@ class VendorClient:
     def request(self, method: str, path: str, *, params: dict | None = None, data: Any = None,
                 json_body: Any = None, headers: dict | None = None, auth: bool = True,
                 expect_json: bool = True, allow_statuses: frozenset[int] = frozenset()) -> requests.Response:
-        """Send with retries. The parsed body is `response.parsed` (and `response.json()`).
+        """Send with retries. The parsed body is `response.parsed`.
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
         where = _Where(method, url)
@@ -351,8 +351,6 @@ class VendorClient:
                     time.sleep(policy.backoff(attempt))
                     continue
                 response.parsed = parsed  # type: ignore[attr-defined]
-                # dlt's paginators read response.json(); hand them the body parsed once
-                response.json = lambda **_: parsed  # type: ignore[method-assign]
             return response
         if last_problem in ("ConnectionError", "ConnectTimeout"):
             raise VendorRequestError(

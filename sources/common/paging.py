@@ -1,8 +1,10 @@
 """Paging, always explicit (auto-detection has caused silent partial loads in dlt).
 
-`paginate` drives one of dlt's paginators over `VendorClient`; `fan_out` fetches the pages
-of a listing whose size is known up front concurrently, yielding them in order with a
-bounded number in flight, so memory stays flat whatever the volume.
+`fan_out` fetches the pages of a listing whose size is known from its first page
+concurrently, `fan_out_until_short` those of a bare array until a short page; both yield
+pages in order with a bounded number in flight, so memory stays flat whatever the volume.
+(dlt's paginators fetch one page after another and stop at an empty page, which is the
+end these listings must not believe unverified.)
 
 No listing accepts an end it cannot verify. Where the listing carries evidence of its size
 (a total, a page count, `has_more`, the page size the server used) a page shorter than that
@@ -26,8 +28,6 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from dlt.common import jsonpath
-from dlt.sources.helpers.rest_client.paginators import BasePaginator, RangePaginator
-from requests import Request, Response
 
 from .errors import VendorDataError
 from .http import VendorClient
@@ -147,38 +147,6 @@ def select(vendor: str, body: Any, data_selector: str | None, where: str) -> lis
         raise VendorDataError(vendor, f"{where}: expected a list at {data_selector or 'the body'}, "
                                       f"got {type(data).__name__}. The API contract may have changed.")
     return data
-
-
-def paginate(client: VendorClient, path: str, paginator: BasePaginator, *, params: dict | None = None,
-             data_selector: str | None = None) -> Iterator[list]:
-    """Yield each page's records, following `paginator` until it says there is no next page."""
-    request = Request("GET", client.url(path), params=dict(params or {}))
-    paginator.init_request(request)
-    while True:
-        response = client.get(request.url, params=request.params)
-        page = select(client.vendor, response.parsed, data_selector, f"GET {path}")
-        paginator.update_state(response, page)
-        yield page
-        if not paginator.has_next_page:
-            return
-        paginator.update_request(request)
-
-
-class ShortPagePaginator(RangePaginator):
-    """Page-number paging for bare arrays with no total: a page shorter than the page size
-    (or empty) is the last one. dlt's own paginators stop only on an empty page there,
-    which costs one request per listing and hides a server-side cap on the page size."""
-
-    def __init__(self, page_param: str, page_size: int, base_page: int = 1):
-        super().__init__(param_name=page_param, initial_value=base_page, value_step=1,
-                         base_index=base_page, stop_after_empty_page=True)
-        self.page_size = page_size
-
-    def update_state(self, response: Response, data: list | None = None) -> None:
-        if data is None or len(data) < self.page_size:
-            self._has_next_page = False
-        else:
-            self.current_value += self.value_step
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:

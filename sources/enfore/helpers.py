@@ -66,7 +66,8 @@ RESOURCE_PATH = re.compile(r"/org/[^/]+/(invoices|credit-memos|products)/([^/?#]
 
 # --- auth ----------------------------------------------------------------------------------
 def auth_url_for(base_url: str) -> str:
-    """`https://external.apis.enfore.com/erp` -> `https://external.apis.enfore.com/auth`."""
+    """The auth API lives beside the ERP API on the same host: `https://external.apis.enfore.com/erp`
+    -> `https://external.apis.enfore.com/auth`."""
     parsed = urlparse(base_url)
     return f"{parsed.scheme}://{parsed.netloc}/auth"
 

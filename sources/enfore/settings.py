@@ -1,9 +1,6 @@
 """enfore constants: defaults for the settings in `[sources.enfore]` and the API's limits."""
 
 VENDOR = "enfore"
-DEFAULT_BASE_URL = "https://external.apis.enfore.com/erp"
-#: the auth API lives beside the ERP API on the same host: <origin>/auth
-AUTH_PATH = "/auth"
 #: invoices and credit memos: "Caution: limit is restricted to 50"
 DOCUMENT_PAGE_SIZE = 50
 DOCUMENT_PAGE_SIZE_MAX = 50

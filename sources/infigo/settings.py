@@ -1,8 +1,6 @@
 """Infigo constants: defaults for the settings in `[sources.infigo]` and the API's enums."""
 
 VENDOR = "infigo"
-#: the document's server is a placeholder; every platform has its own host
-DEFAULT_BASE_URL = "https://<your-platform-host>/services/api"
 START_DATE = "2020-01-01"
 #: records per page of /catalog/v2/product and /customer/v2, and order details per loaded chunk
 PAGE_SIZE = 100

@@ -1,7 +1,6 @@
 """Shirtigo constants: defaults for the settings in `[sources.shirtigo]` and the API's shape."""
 
 VENDOR = "shirtigo"
-DEFAULT_BASE_URL = "https://cockpit.shirtigo.de/api"
 #: requested page size; the maximum is undocumented, so the source reads `meta.pagination`
 #: back instead of trusting it
 PAGE_SIZE = 100
@@ -13,4 +12,3 @@ PAYMENTS_LOOKBACK_DAYS = 3
 SOURCE_TIMEZONE = "Europe/Berlin"
 START_DATE = "2020-01-01"
 MAX_WORKERS = 4
-TOTAL_PAGES_PATH = "meta.pagination.total_pages"

@@ -1,8 +1,6 @@
 """Yodify constants: defaults for the settings in `[sources.yodify]` and the API's shape."""
 
 VENDOR = "yodify"
-#: the document names no host; each store has its own (set `base_url`)
-DEFAULT_BASE_URL = "https://<your-store>/api/v1"
 #: OAuth2 client-credentials token endpoint; a relative URL is taken on the base URL's host
 TOKEN_URL = "/connect/token"
 SCOPE = "yodify"
