@@ -289,15 +289,33 @@ def cmd_docs(args, paths) -> int:
     return EXIT_OK
 
 
+class SandboxMissing(ValueError):
+    """A usage error: the command needs the simulators, an optional part of the install."""
+
+
+def require_sandbox() -> None:
+    """The sandbox (simulators and their HTTP server, aiohttp) is the extra `vendorsync[sandbox]`:
+    a production install syncs real vendors without it, and only `demo` and `sandbox` need it."""
+    try:
+        import aiohttp  # noqa: F401
+        import sandbox.server  # noqa: F401
+    except ImportError:
+        raise SandboxMissing("the sandbox is not installed; install it with pip install 'vendorsync[sandbox]' "
+                             "(make demo and make test do)") from None
+
+
 def cmd_demo(args, paths) -> int:
     from .demo import run_demo
     from .lock import sync_lock
+
+    require_sandbox()
 
     with sync_lock(paths.lock_anchor, "demo").acquire(wait=False):
         return run_demo(paths, args.seed, args.scale)
 
 
 def cmd_sandbox(args, paths) -> int:
+    require_sandbox()
     from sandbox.cli import run as run_sandbox
 
     if getattr(args, "state_file", None) == Path("data/sandbox.json"):

@@ -70,3 +70,22 @@ def test_sync_twice_loads_no_duplicates_and_records_runs(project, sandbox_tiny):
                          "where vendor = 'shirtigo' and resource = '*' order by started_at")
     assert len(runs) == 2 and all(status == "success" for _, _, status in runs)
     assert runs[0][1] > 0 and runs[1][1] == 0
+
+
+def test_an_install_without_the_sandbox_syncs_and_says_how_to_get_the_demo(project, sandbox_tiny, tmp_path):
+    """`vendorsync[sandbox]` is optional: without aiohttp a real vendor still syncs, and the
+    commands that need the simulators say how to install them (exit 2, one line)."""
+    hidden = tmp_path / "hidden" / "aiohttp"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError(\"No module named 'aiohttp'\")\n")
+    project.set("PYTHONPATH", str(hidden.parent))
+    project.point_at(sandbox_tiny, vendors=["shirtigo"])
+
+    sync = project.cli("sync", "--vendor", "shirtigo", "--no-transform")
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    assert project.scalar("select count(*) from raw_shirtigo.orders") > 0
+    for args in (("demo",), ("sandbox", "serve", "--port-base", "0")):
+        proc = project.cli(*args)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "pip install 'vendorsync[sandbox]'" in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
