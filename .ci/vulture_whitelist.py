@@ -1,4 +1,4 @@
-"""Names vulture (the dead-code check, tests/test_dead_code.py) cannot see used, each with
+"""Names vulture (the dead-code check, tests/test_code_health.py) cannot see used, each with
 who uses it. Vulture reads this file as source; it is never imported."""
 # ruff: noqa
 _ = object()

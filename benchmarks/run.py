@@ -81,7 +81,7 @@ class Run:
         log.seek(0)
         self.output = log.read().decode("utf-8", "replace")
 
-    def check(self) -> "Run":
+    def check(self) -> Run:
         if self.returncode != 0:
             raise SystemExit(f"benchmark: `{' '.join(self.cmd[2:])}` exited {self.returncode}:\n{self.output[-3000:]}")
         return self

@@ -32,9 +32,10 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import Iterator
 from decimal import Decimal
 from operator import methodcaller
-from typing import Any, Iterator
+from typing import Any
 
 import dlt
 import pyarrow as pa
@@ -168,7 +169,7 @@ class ArrowPages(ItemTransform):
         self.pending_rows = 0
         self.draining = False
 
-    def bind(self, pipe: Any) -> "ArrowPages":
+    def bind(self, pipe: Any) -> ArrowPages:
         """dlt binds steps to the pipe being extracted (as its own `add_limit` step does): the
         generator at the head of that pipe (of its parent, for a transformer) tells when no
         more pages will come."""
@@ -305,7 +306,7 @@ class Converter:
                     child_root_keys.append(root_keys[row_index])
             if not child_rows:
                 continue
-            child_ids = [get_nested_row_hash(p, child, i) for p, i in zip(parent_ids, positions)]
+            child_ids = [get_nested_row_hash(p, child, i) for p, i in zip(parent_ids, positions, strict=True)]
             self._table(child, child_rows, level - 1,
                         {"_dlt_parent_id": parent_ids, "_dlt_list_idx": positions, "_dlt_root_id": child_root_ids,
                          ROOT_KEY: child_root_keys, "_dlt_id": child_ids},

@@ -198,9 +198,9 @@ def _wait_for_outside_holders(paths, args) -> None:
     """Before a sync touches the DuckDB file: a program outside vendorsync holding it (an
     analyst's session) is waited out for `--wait-timeout` with --wait, for a brief grace
     without; then the sync fails with exit 7 naming that process."""
-    from .holders import DEFAULT_WAIT_TIMEOUT_S, GRACE_S, wait_until_free
-
     import dlt
+
+    from .holders import DEFAULT_WAIT_TIMEOUT_S, GRACE_S, wait_until_free
 
     timeout = GRACE_S
     if args.wait_timeout is not None:
@@ -298,6 +298,7 @@ def require_sandbox() -> None:
     a production install syncs real vendors without it, and only `demo` and `sandbox` need it."""
     try:
         import aiohttp  # noqa: F401
+
         import sandbox.server  # noqa: F401
     except ImportError:
         raise SandboxMissing("the sandbox is not installed; install it with pip install 'vendorsync[sandbox]' "

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import psycopg2
 import tomlkit
+from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
 from dlt.common.configuration.providers.toml import TomlProviderReadException
 from tomlkit.exceptions import TOMLKitError
-from dlt.common.configuration.exceptions import (ConfigFieldMissingException,
-                                                ConfigValueCannotBeCoercedException)
 
 from sources.common.errors import VendorError
 from sources.common.redact import redact

@@ -16,10 +16,10 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 
 class LockBusy(RuntimeError):
@@ -36,7 +36,7 @@ class FileLock:
         self.hint = hint                # what to do about it
         self._fd: int | None = None
 
-    def acquire(self, wait: bool = False, timeout_s: float | None = None) -> "FileLock":
+    def acquire(self, wait: bool = False, timeout_s: float | None = None) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -69,7 +69,7 @@ class FileLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "FileLock":
+    def __enter__(self) -> FileLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+
 # dlt imports pyarrow lazily; two vendor threads doing that at once can meet a half-initialised
 # module ("partially initialized module 'pyarrow'"), so it is imported before any thread starts
 import dlt.common.libs.pyarrow  # noqa: F401
@@ -126,7 +127,7 @@ class Progress:
                   time.monotonic() - self._started, vendor=self.vendor, phase=self.phase,
                   requests=requests)
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._thread.start()
         return self
 

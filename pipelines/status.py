@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import dlt
 import duckdb

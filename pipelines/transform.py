@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from sources.common.redact import redact
 
 from .lock import write_lock
-from .warehouse import postgres_credentials, query
 from .logs import event
 from .settings import Paths
+from .warehouse import postgres_credentials, query
 
 log = logging.getLogger("vendorsync.dbt")
 

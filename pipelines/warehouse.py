@@ -93,7 +93,7 @@ def query(paths: Paths, sql: str) -> list[tuple]:
 def records(paths: Paths, sql: str) -> list[dict]:
     """`query` as one dict per row, keyed by column name."""
     names, rows = _fetch(paths, sql)
-    return [dict(zip(names, row)) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def execute(paths: Paths, *statements: str) -> None:

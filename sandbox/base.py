@@ -15,10 +15,11 @@ import re
 import time as _time
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -90,7 +91,8 @@ class VendorSim(ABC):
         return None
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
-        """Add vendor headers (e.g. rate-limit headers) to every response."""
+        """Add vendor headers (e.g. rate-limit headers) to every response. Default: none."""
+        return None
 
     # --- helpers for simulators -----------------------------------------------------
     def route(self, method: str, path: str, handler: Handler, public: bool = False) -> None:

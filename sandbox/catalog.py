@@ -4,8 +4,9 @@ adds them. Draws come from the caller's day stream, in a fixed order, so a world
 same however the clock is advanced (the day loop itself is `sandbox.base.DayByDay`)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 from .rng import poisson
 

@@ -84,7 +84,7 @@ class SandboxProcess:
         self.state: dict = {}
         self.control: ControlClient | None = None
 
-    def start(self) -> "SandboxProcess":
+    def start(self) -> SandboxProcess:
         if self.state_file.exists():
             self.state_file.unlink()
         log = tempfile.TemporaryFile()
@@ -120,7 +120,7 @@ class SandboxProcess:
         if self._tmp:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "SandboxProcess":
+    def __enter__(self) -> SandboxProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:

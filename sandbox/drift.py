@@ -5,7 +5,7 @@ so a record drifts the same way on every request (a listing, a by-id read, the n
 turning drift off is the vendor fixing its records. `report` is what `truth()` tells."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .rng import unit
 

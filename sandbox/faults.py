@@ -35,7 +35,7 @@ class FaultSpec:
     drift_minutes: float = 0.0    # ...by this much: records change between two pages of a listing
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FaultSpec":
+    def from_dict(cls, data: dict) -> FaultSpec:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

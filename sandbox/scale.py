@@ -13,7 +13,7 @@ class Scale:
     products: int            # catalog size per vendor at the start of history
     people: int              # size of the shared customer pool
 
-    def scaled(self, factor: float) -> "Scale":
+    def scaled(self, factor: float) -> Scale:
         return Scale(
             f"{self.name}x{factor:g}",
             self.history_days,

@@ -140,7 +140,7 @@ class SandboxServer:
         try:
             spec = FaultSpec.from_dict(body.get("spec", {}))
         except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc))
+            raise web.HTTPBadRequest(text=str(exc)) from None
         targets = self.runtimes if vendor == "*" else {vendor: self.runtimes.get(vendor)}
         if None in targets.values():
             raise web.HTTPNotFound(text=f"unknown vendor {vendor!r}")
@@ -166,7 +166,7 @@ class SandboxServer:
         if log_ is None:
             raise web.HTTPConflict(text="the request log is off; enable it with PUT /request-log")
         keys = ("method", "path_qs", "authorization", "content_type", "body")
-        return web.Response(body=orjson.dumps([dict(zip(keys, entry)) for entry in log_]),
+        return web.Response(body=orjson.dumps([dict(zip(keys, entry, strict=True)) for entry in log_]),
                             content_type="application/json")
 
     async def _truth(self, request: web.Request) -> web.Response:
@@ -182,7 +182,7 @@ class SandboxServer:
         try:
             return web.json_response(configure(**body))
         except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc))
+            raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 def serve_forever(**kwargs) -> None:

@@ -62,7 +62,7 @@ class Project:
             monkeypatch.setenv(k, v)
 
     def point_at(self, sandbox: SandboxProcess, vendors: list[str] | None = None,
-                 real_limits: bool = False) -> "Project":
+                 real_limits: bool = False) -> Project:
         """Sources at `sandbox`; documented rate limits are lifted on both sides as the demo
         lifts them (`pipelines.demo.SPEEDUPS`) unless `real_limits`."""
         from pipelines.demo import SPEEDUPS
@@ -81,7 +81,7 @@ class Project:
                     self.set(prefix + key.upper(), str(value))
         return self
 
-    def use_postgres(self, url: str) -> "Project":
+    def use_postgres(self, url: str) -> Project:
         """This project's warehouse is the PostgreSQL database at `url`, chosen and reached the
         way a user chooses it: VENDORSYNC_DESTINATION and DESTINATION__POSTGRES__CREDENTIALS."""
         self.destination, self.postgres_url = "postgres", url

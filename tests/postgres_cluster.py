@@ -80,7 +80,7 @@ class Cluster:
         return subprocess.run(argv, capture_output=True, text=True, **kwargs)
 
     @classmethod
-    def start(cls, attempts: int = 3) -> "Cluster":
+    def start(cls, attempts: int = 3) -> Cluster:
         bindir = find_bindir()
         owner = None
         if os.geteuid() == 0:

@@ -47,7 +47,7 @@ DAILY_COLUMNS = ["orders", "refunds", "units", "gross_revenue", "refund_amount",
 def daily_sales(rows) -> dict[tuple[str, str], dict]:
     """(sales_date, currency) -> the daily figures, from rows of `select sales_date, currency,
     <DAILY_COLUMNS> from marts.mart_sales_daily`, in the shape of the sandbox's truth."""
-    return {(str(day), currency): {k: (str(v) if isinstance(v, Decimal) else v) for k, v in zip(DAILY_COLUMNS, rest)}
+    return {(str(day), currency): {k: (str(v) if isinstance(v, Decimal) else v) for k, v in zip(DAILY_COLUMNS, rest, strict=True)}
             for day, currency, *rest in rows}
 
 

@@ -13,8 +13,7 @@ import os
 import subprocess
 import sys
 
-from dagster import (Definitions, Failure, In, MetadataValue, Nothing, OpExecutionContext,
-                     ScheduleDefinition, job, op)
+from dagster import Definitions, Failure, In, MetadataValue, Nothing, OpExecutionContext, ScheduleDefinition, job, op
 
 EXIT_BUSY = 4
 EXIT_HELD = 7
@@ -34,7 +33,7 @@ def run_vendorsync(context: OpExecutionContext, *args: str) -> str:
         why = ""
         if proc.returncode == EXIT_HELD:
             why = ": another program held the warehouse file (" + \
-                  next((l for l in reversed(proc.stderr.splitlines()) if "held by" in l), "see the log") + ")"
+                  next((ln for ln in reversed(proc.stderr.splitlines()) if "held by" in ln), "see the log") + ")"
         raise Failure(description=f"vendorsync {' '.join(args)} exited with {proc.returncode}{why}",
                       metadata={"summary": MetadataValue.text(proc.stdout[-4000:]),
                                 "stderr": MetadataValue.text(proc.stderr[-4000:])})

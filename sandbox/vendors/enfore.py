@@ -233,18 +233,18 @@ class _Totals:
 
     @property
     def gross_cents(self) -> int:
-        return sum(l.gross_cents for l in self.lines)
+        return sum(ln.gross_cents for ln in self.lines)
 
     @property
     def units(self) -> int:
-        return sum(l.qty for l in self.lines)
+        return sum(ln.qty for ln in self.lines)
 
 
 @dataclass(slots=True)
 class CreditMemo(_Totals):
     id: str
     number: str
-    invoice: "Invoice"
+    invoice: Invoice
     at: datetime                     # transaction = voided_on
     processed_at: datetime
     visible_at: datetime
@@ -526,7 +526,7 @@ class EnforeSim(DayByDay, VendorSim):
 
     def _plan_void(self, r, invoice: Invoice) -> CreditMemo:
         """A void of the whole invoice, or of one main line with its deposit line."""
-        mains = [i for i, l in enumerate(invoice.lines) if l.deposit_of is None]
+        mains = [i for i, ln in enumerate(invoice.lines) if ln.deposit_of is None]
         full = len(mains) < 2 or r.random() < 0.7
         if full:
             indices = tuple(range(len(invoice.lines)))
@@ -562,10 +562,10 @@ class EnforeSim(DayByDay, VendorSim):
     @staticmethod
     def _tax_amounts(lines: list[Line], currency: str) -> tuple[int, list[dict]]:
         by_code: dict[str, list[int]] = {}
-        for l in lines:
-            sums = by_code.setdefault(l.tax_code, [0, 0])
-            sums[0] += l.gross_cents * 10_000
-            sums[1] += l.net
+        for ln in lines:
+            sums = by_code.setdefault(ln.tax_code, [0, 0])
+            sums[0] += ln.gross_cents * 10_000
+            sums[1] += ln.net
         rows = [{"tax": code, "taxed_net_amount": money6(net, currency), "tax_amount": money6(gross - net, currency)}
                 for code, (gross, net) in by_code.items()]
         return sum(net for _, net in by_code.values()), rows
@@ -623,7 +623,7 @@ class EnforeSim(DayByDay, VendorSim):
         data = self._head(inv.id, inv, inv.number, inv.at, inv.processed_at)
         net, taxes = self._tax_amounts(inv.lines, cur)
         voided = set(memo.line_indices) if memo else set()
-        items = [self._item(l, inv, memo if i in voided else None, l.id, True) for i, l in enumerate(inv.lines)]
+        items = [self._item(ln, inv, memo if i in voided else None, ln.id, True) for i, ln in enumerate(inv.lines)]
         payment = {"payment_id": inv.payment_id, "method": inv.payment_method}
         if inv.payment_method == "CREDIT_CARD":
             payment["credit_card_type"] = "VISA" if int(inv.payment_id[-1], 16) % 2 else "MASTERCARD"
@@ -643,7 +643,7 @@ class EnforeSim(DayByDay, VendorSim):
         data = self._head(memo.id, inv, memo.number, memo.at, memo.processed_at)
         lines = memo.lines
         net, taxes = self._tax_amounts(lines, cur)
-        items = [self._item(l, inv, memo, item_id, False) for l, item_id in zip(lines, memo.line_ids)]
+        items = [self._item(ln, inv, memo, item_id, False) for ln, item_id in zip(lines, memo.line_ids, strict=True)]
         data.update({
             "total_gross_amount": money(memo.gross_cents, cur), "total_net_amount": money6(net, cur),
             "tax_amounts": taxes, "items": items,

@@ -193,11 +193,11 @@ class Order:
 
     @property
     def goods_excl(self) -> int:
-        return sum(l.quantity * l.unit_excl for l in self.lines)
+        return sum(ln.quantity * ln.unit_excl for ln in self.lines)
 
     @property
     def goods_incl(self) -> int:
-        return sum(l.quantity * l.unit_incl for l in self.lines)
+        return sum(ln.quantity * ln.unit_incl for ln in self.lines)
 
     @property
     def ship_incl(self) -> int:
@@ -217,7 +217,7 @@ class Order:
 
     @property
     def units(self) -> int:
-        return sum(l.quantity for l in self.lines)
+        return sum(ln.quantity for ln in self.lines)
 
     def status(self, now: datetime) -> int:
         current = self.transitions[0][1]
@@ -439,7 +439,7 @@ class InfigoSim(DayByDay, VendorSim):
                               product.sku, base[2], base[3], base[5],
                               r.choices([1, 2, 3, 5, 10], [55, 20, 12, 9, 4])[0],
                               unit_excl, unit_excl + vat_minor(unit_excl, vat_rate), n, basket_at))
-        goods = sum(l.quantity * l.unit_excl for l in lines)
+        goods = sum(ln.quantity * ln.unit_excl for ln in lines)
         ship_excl = 0 if r.random() < 0.15 else shipping_units * 100
         discount = (goods // 1000) * 100 if r.random() < 0.08 else 0          # 10 %, whole units
 
@@ -595,7 +595,7 @@ class InfigoSim(DayByDay, VendorSim):
         data = {
             "Id": o.id, "OrderGuid": o.guid, "CustomerId": c.id, "CustomerEmail": p.email,
             "CustomerUserName": None if c.is_guest else p.email, "UserIdentifier": c.guid,
-            "CustomerLanguageId": 1, "CustomerIp": o.ip, "OrderLineItems": [l.job_id for l in o.lines],
+            "CustomerLanguageId": 1, "CustomerIp": o.ip, "OrderLineItems": [ln.job_id for ln in o.lines],
             "DepartmentId": None, "Status": status,
             "BillingAddress": self.address_json(p, c.id * 2, True),
             "ShippingAddress": self.address_json(p, c.id * 2 + 1, False),

@@ -123,7 +123,7 @@ class Order:
 
     @property
     def net_cents(self) -> int:
-        return sum(l.qty * l.unit_cents for l in self.lines) + self.shipping_cents
+        return sum(ln.qty * ln.unit_cents for ln in self.lines) + self.shipping_cents
 
     @property
     def gross_cents(self) -> int:
@@ -131,7 +131,7 @@ class Order:
 
     @property
     def units(self) -> int:
-        return sum(l.qty for l in self.lines)
+        return sum(ln.qty for ln in self.lines)
 
     def entries(self, now: datetime) -> list[tuple[datetime, str]]:
         return [t for t in self.transitions if t[0] <= now]
@@ -383,13 +383,13 @@ class ShirtigoSim(DayByDay, VendorSim):
             "total_items": o.units,
             "created_at": berlin(o.created_at),
             "products": {"data": [
-                {"amount": l.qty, "size": l.size,
-                 "images": [{"urls": {"large": f"https://cdn.example.com/renders/{l.product_id}/large.png",
-                                      "small": f"https://cdn.example.com/renders/{l.product_id}/small.png"},
-                             "color": l.color, "area": "front"}],
-                 "net_total_price": money_obj(l.qty * l.unit_cents), "name": l.name,
-                 "id": l.product_id, "net_unit_price": money_obj(l.unit_cents), "color": l.color}
-                for l in o.lines]},
+                {"amount": ln.qty, "size": ln.size,
+                 "images": [{"urls": {"large": f"https://cdn.example.com/renders/{ln.product_id}/large.png",
+                                      "small": f"https://cdn.example.com/renders/{ln.product_id}/small.png"},
+                             "color": ln.color, "area": "front"}],
+                 "net_total_price": money_obj(ln.qty * ln.unit_cents), "name": ln.name,
+                 "id": ln.product_id, "net_unit_price": money_obj(ln.unit_cents), "color": ln.color}
+                for ln in o.lines]},
             "sender": self._merchant(),
             "reference": o.reference,
             "invoice_reference": o.invoice_reference,

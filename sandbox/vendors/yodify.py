@@ -228,7 +228,7 @@ class Account:
     customer_type: str
     industry: str
     created_on: datetime
-    members: list["User"] = field(default_factory=list)
+    members: list[User] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -696,7 +696,7 @@ class YodifySim(DayByDay, VendorSim):
                         [(sid * 10 + k, oi, sku, q) for k, (oi, sku, q) in enumerate(lines)], statuses)
 
     # --- rendering ---------------------------------------------------------------------------
-    def carrier_json(self, c: "Carrier", now: datetime, expand: frozenset = frozenset()) -> dict:
+    def carrier_json(self, c: Carrier, now: datetime, expand: frozenset = frozenset()) -> dict:
         return {"id": c.id, "object": "carrier", "slug": c.slug, "name": c.name}
 
     def brand_json(self, b: Brand, now: datetime, expand: frozenset = frozenset()) -> dict:
@@ -899,7 +899,7 @@ class YodifySim(DayByDay, VendorSim):
             return sorted(self._users(now), key=lambda u: u.id), self.user_json
         raise KeyError(name)
 
-    def _filtered(self, name: str, q: "Query", now: datetime) -> list:
+    def _filtered(self, name: str, q: Query, now: datetime) -> list:
         key = (name, q.filter_key(), now)
         hit = self._cache.get(key)
         if hit is not None:
@@ -924,7 +924,7 @@ class YodifySim(DayByDay, VendorSim):
         self._cache[key] = items
         return items
 
-    def _respond_list(self, request: web.Request, name: str, items: list, render, q: "Query") -> web.Response:
+    def _respond_list(self, request: web.Request, name: str, items: list, render, q: Query) -> web.Response:
         now = self.now()
         chunk = self.page_items(request, items[(q.page - 1) * q.limit: q.page * q.limit])
         data = [render(x, now, q.expand) for x in chunk]

@@ -16,10 +16,11 @@ import random
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin, urlparse
 
 import orjson
@@ -248,7 +249,7 @@ class VendorClient:
             self.session.verify = bundle
         self._clock: dict[str, Any] = {}        # the latest Date header; shared with `for_resource` copies
 
-    def for_resource(self, resource: str) -> "VendorClient":
+    def for_resource(self, resource: str) -> VendorClient:
         """The same connection pool, auth and rate budget, counting requests under `resource`."""
         scoped = copy.copy(self)
         scoped.metrics = self.run_metrics.for_resource(resource)

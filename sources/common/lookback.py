@@ -17,9 +17,9 @@ starts at the newest record loaded minus the lag, which is never after the last 
 """
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import MutableMapping
 
 from .timeutil import parse_utc
 

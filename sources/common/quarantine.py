@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterable, Iterator
 
 import dlt
 import orjson

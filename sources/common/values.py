@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
+
 def minor_to_decimal(amount: int | float | str | None, factor: int = 100) -> Decimal | None:
     """Minor units (e.g. cents) to an exact major-unit decimal."""
     if amount is None:

@@ -26,9 +26,10 @@ follow it: an empty read there is a glitch, and one that persists is a `WindowGa
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .paging import EMPTY_PAGE_CONFIRMATIONS, ordered_map
 from .timeutil import windows

@@ -88,8 +88,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 import dlt
 
@@ -102,8 +103,20 @@ from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from ..common.windows import WindowGap, WindowTooDense, scan_range
 from . import settings as S
-from .helpers import (DOCUMENT_AS_SENT, ITEM_AS_SENT, PRODUCT_AS_SENT, Listing, auth_url_for, contact_rows,
-                      document_row, processed_at, product_row, record_id, token_fetcher, version_of)
+from .helpers import (
+    DOCUMENT_AS_SENT,
+    ITEM_AS_SENT,
+    PRODUCT_AS_SENT,
+    Listing,
+    auth_url_for,
+    contact_rows,
+    document_row,
+    processed_at,
+    product_row,
+    record_id,
+    token_fetcher,
+    version_of,
+)
 
 VENDOR = S.VENDOR
 RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoices")
@@ -256,7 +269,7 @@ def source(
         enfore serves them readable they load and leave the quarantine) and invoices whose
         void the last run deferred. Their processed time is behind the cursor: the caller has
         switched its filter off (`Incremental.advance`)."""
-        fetched = list(zip(ids, ordered_map(listing.get, ids, workers)))
+        fetched = list(zip(ids, ordered_map(listing.get, ids, workers), strict=True))
         quarantine.forget(i for i, record in fetched if record is None)       # gone at enfore (404)
         rows = quarantine.read([r for _, r in fetched if r is not None], document_row, record_id)
         for row in rows:
@@ -333,7 +346,7 @@ def source(
         if state is not None:
             state.setdefault(DEFERRED_VOIDS, [])
         records = []
-        for invoice_id, record in zip(due, ordered_map(listing.get, due, workers)):
+        for invoice_id, record in zip(due, ordered_map(listing.get, due, workers), strict=True):
             if record is None:
                 log.warning("%s: invoice %s, reverted by a credit memo, is not served (404); its void "
                             "shows in the marts through the credit memo only", VENDOR, invoice_id)

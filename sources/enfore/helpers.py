@@ -9,19 +9,28 @@ import hashlib
 import logging
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Callable
 from urllib.parse import quote, urlparse
 
 import orjson
 
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
+from ..common.hints import BOOL, JSON, TEXT, columns
 from ..common.http import VendorClient
 from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
-from ..common.hints import BOOL, JSON, TEXT, columns
-from ..common.quarantine import (Unreadable, as_sent, decimal_of, described, list_of, object_of, require,
-                                 unknown_fields, utc_of)
+from ..common.quarantine import (
+    Unreadable,
+    as_sent,
+    decimal_of,
+    described,
+    list_of,
+    object_of,
+    require,
+    unknown_fields,
+    utc_of,
+)
 from ..common.redact import redact, register_secret
 from ..common.timeutil import parse_utc
 from ..common.windows import Page

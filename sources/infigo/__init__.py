@@ -16,11 +16,11 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
   run (`sources.common.lookback`) minus `orders_lookback_hours`, so orders committed late
   during a gap of any length are listed; the high-water mark is the `Date` of the listing,
   kept in the resource state with the rows it describes (dlt's incremental would drop the
-  re-polled old orders below). Every run also
-  re-polls, whatever their age, the orders that were open (not Complete/Cancelled) at the last
-  run, kept in the state, and those open now (`filterByStatus` 10, 20, 30 and 60). A detail identical to the one loaded before is skipped (`ChangeFilter` on the whole
-  payload), and only new or changed orders have their lines fetched: the lines' statuses move
-  with their order's. With `end_date` set (a backfill) the window is
+  re-polled old orders below). Every run also re-polls, whatever their age, the orders that
+  were open (not Complete/Cancelled) at the last run, kept in the state, and those open now
+  (`filterByStatus` 10, 20, 30 and 60). A detail identical to the one loaded before is skipped
+  (`ChangeFilter` on the whole payload), and only new or changed orders have their lines
+  fetched: the lines' statuses move with their order's. With `end_date` set (a backfill) the window is
   `[start_date, end_date)` via `orderedBefore`, and no state is read or written.
 - Customers: `GET /customer/v2` pages (`PageIndex` 0-based, `TotalPages`), sorted by Id,
   twice per run: `CreatedFrom` and `LastActivityFrom` = the cursor minus
@@ -66,8 +66,9 @@ Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins o
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Optional
+from typing import Optional
 from urllib.parse import quote
 
 import dlt
@@ -81,9 +82,26 @@ from ..common.paging import Gaps, ListingGap, fan_out, hold_cursor, note_gap, or
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from . import settings as S
-from .helpers import (CUSTOMER_JSON, CUSTOMER_TIMES, LINE_JSON, LINE_MONEY, LINE_TIMES, ORDER_JSON,
-                      ORDER_MONEY, ORDER_TIMES, PRODUCT_JSON, PRODUCT_MONEY, PRODUCT_TIMES, basic_auth,
-                      customer_row, iso_utc, line_item_row, order_row, product_row, snake)
+from .helpers import (
+    CUSTOMER_JSON,
+    CUSTOMER_TIMES,
+    LINE_JSON,
+    LINE_MONEY,
+    LINE_TIMES,
+    ORDER_JSON,
+    ORDER_MONEY,
+    ORDER_TIMES,
+    PRODUCT_JSON,
+    PRODUCT_MONEY,
+    PRODUCT_TIMES,
+    basic_auth,
+    customer_row,
+    iso_utc,
+    line_item_row,
+    order_row,
+    product_row,
+    snake,
+)
 
 VENDOR = S.VENDOR
 #: documented fields of loaded records that are deliberately not loaded (see the docstring)
@@ -182,12 +200,13 @@ def source(
         scoped = client.for_resource("products")
         for _ in range(3):
             ids = listing(scoped, "/catalog/product")
-            pages = max(1, -(-len(ids) // page_size))
+            count, pages = len(ids), max(1, -(-len(ids) // page_size))
             try:
                 records = [p for page in fan_out(scoped, "/catalog/v2/product", params={"PerPage": page_size},
-                                                 page_param="PageIndex", first_page=0, total_pages=lambda _: pages,
+                                                 page_param="PageIndex", first_page=0,
+                                                 total_pages=lambda _, pages=pages: pages,
                                                  page_size_of=lambda _: page_size,
-                                                 total_items_of=lambda _: len(ids), data_selector=None,
+                                                 total_items_of=lambda _, count=count: count, data_selector=None,
                                                  workers=workers)
                            for p in page]
             except ListingGap as gap:       # an incomplete snapshot would retire what it missed

@@ -38,8 +38,9 @@ where they disagree); the sandbox serves the same readings:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Iterator, Optional
+from typing import Optional
 
 import dlt
 
@@ -51,8 +52,17 @@ from ..common.paging import Gaps, confirmed, fan_out, select, until_gap
 from ..common.quarantine import split_readable
 from ..common.timeutil import window_bounds, zone
 from . import settings as S
-from .helpers import (LINE_AS_SENT, ORDER_AS_SENT, PRODUCT_AS_SENT, customer_row, days_between, order_row,
-                      payment_row, product_row, version_of)
+from .helpers import (
+    LINE_AS_SENT,
+    ORDER_AS_SENT,
+    PRODUCT_AS_SENT,
+    customer_row,
+    days_between,
+    order_row,
+    payment_row,
+    product_row,
+    version_of,
+)
 
 VENDOR = S.VENDOR
 RESOURCES = ("products", "orders", "customers", "payments")

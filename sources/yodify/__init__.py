@@ -93,8 +93,9 @@ where they disagree); the sandbox serves the same readings:
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Optional
+from typing import Optional
 from urllib.parse import urljoin
 
 import dlt
@@ -109,9 +110,28 @@ from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.redact import register_secret
 from ..common.timeutil import window_bounds
 from . import settings as S
-from .helpers import (ADDRESS_FIELDS, ITEM_AS_SENT, ORDER_AS_SENT, PRODUCT_AS_SENT, SHIPMENT_AS_SENT, SKU_AS_SENT,
-                      Listing, account_row, account_user_row, customers_of, fetch_by_ids, is_open, log,
-                      order_row, product_row, record_id, sku_row, snapshot, token_fetcher, version_of)
+from .helpers import (
+    ADDRESS_FIELDS,
+    ITEM_AS_SENT,
+    ORDER_AS_SENT,
+    PRODUCT_AS_SENT,
+    SHIPMENT_AS_SENT,
+    SKU_AS_SENT,
+    Listing,
+    account_row,
+    account_user_row,
+    customers_of,
+    fetch_by_ids,
+    is_open,
+    log,
+    order_row,
+    product_row,
+    record_id,
+    sku_row,
+    snapshot,
+    token_fetcher,
+    version_of,
+)
 
 VENDOR = S.VENDOR
 _TAGS = {"object": "the record type's constant tag",

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
 
 from ..common.errors import VendorAuthError
-from ..common.http import VendorClient
-from ..common.paging import (Gaps, ListingGap, confirmed, fan_out_until_short, full_page, note_gap, ordered_map,
-                             select)
 from ..common.hints import BIGINT, JSON, TEXT, columns
-from ..common.quarantine import (as_sent, decimal_of as dec, list_of, object_of, require, unknown_fields,
-                                 utc_of as utc)
+from ..common.http import VendorClient
+from ..common.paging import Gaps, ListingGap, confirmed, fan_out_until_short, full_page, note_gap, ordered_map, select
+from ..common.quarantine import as_sent, list_of, object_of, require, unknown_fields
+from ..common.quarantine import decimal_of as dec
+from ..common.quarantine import utc_of as utc
 from .settings import OPEN_STATUSES, ORDER_STATUSES, VENDOR
 
 log = logging.getLogger("vendorsync.yodify")
@@ -102,7 +102,7 @@ class Listing:
                 return data, body
 
             body: object = None
-            for data, body in ordered_map(fetch, range(2, last + 1), self.workers):
+            for data, body in ordered_map(fetch, range(2, last + 1), self.workers):  # noqa: B007 (the last body is read below)
                 yield data
             number = last
             while isinstance(body, dict) and body.get("has_more"):    # grew while paging

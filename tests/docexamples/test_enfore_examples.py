@@ -43,7 +43,7 @@ def test_document_examples_load_every_listed_record_and_record_the_problems(proj
     problems = project.query("select resource, record_key, reason, payload, quarantined_at "
                              "from raw_enfore.quarantine order by resource")
     assert [p[0] for p in problems] == ["credit_memos", "invoices", "products"]
-    for resource, key, reason, payload, at in problems:
+    for _resource, key, reason, payload, at in problems:
         assert key.startswith("problem:") and "names no" in reason and "string - string" in reason
         assert json.loads(payload) == docs.problem and at is not None
 

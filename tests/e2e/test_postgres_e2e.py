@@ -125,7 +125,7 @@ def rows_by_key(project: Project, mart: str) -> dict[tuple, dict]:
     loads = load_times(project)
     out = {}
     for row in project.query(f"select {', '.join(names)} from marts.{mart}"):
-        record = {n: comparable(v, loads) for n, v in zip(names, row)}
+        record = {n: comparable(v, loads) for n, v in zip(names, row, strict=True)}
         out[tuple(record[k] for k in MARTS[mart])] = record
     return out
 
@@ -183,9 +183,9 @@ def test_the_readme_questions_give_the_same_answers_on_both(twins):
         in_duck, in_pg = duck.query(sql), pg.query(sql)
         assert in_duck, sql
         assert len(in_pg) == len(in_duck), sql
-        for row_pg, row_duck in zip(in_pg, in_duck):
+        for row_pg, row_duck in zip(in_pg, in_duck, strict=True):
             assert len(row_pg) == len(row_duck)
-            for a, b in zip(row_pg, row_duck):
+            for a, b in zip(row_pg, row_duck, strict=True):
                 if isinstance(b, (float, Decimal)):
                     assert abs(Decimal(str(a)) - Decimal(str(b))) <= Decimal("0.01"), (sql, row_pg, row_duck)
                 else:

@@ -80,7 +80,7 @@ def test_a_failing_dbt_build_names_the_node_and_the_reason(project, sandbox_tiny
         con.execute("insert into raw_shirtigo.orders select * from raw_shirtigo.orders limit 1")
     proc = project.cli("transform")
     assert proc.returncode == 6, proc.stdout + proc.stderr
-    [line] = [l for l in proc.stderr.splitlines() if "dbt build FAILED" in l]
+    [line] = [ln for ln in proc.stderr.splitlines() if "dbt build FAILED" in ln]
     assert "()" not in line and ("unique" in line or "stg_shirtigo" in line), line
     assert "Traceback" not in proc.stderr
 

@@ -24,5 +24,5 @@ def test_systemd_units_run_the_sync():
     assert "ExecStart=/srv/vendorsync/.venv/bin/vendorsync --log-format json sync --wait --wait-timeout 600" in service
     assert "OnCalendar=*:0/15" in timer
     # only 4 (another vendorsync run) is harmless; 7 (a reader held the file) must alert
-    [success] = [l for l in service.splitlines() if l.startswith("SuccessExitStatus=")]
+    [success] = [ln for ln in service.splitlines() if ln.startswith("SuccessExitStatus=")]
     assert success.split("=", 1)[1].split() == ["4"]

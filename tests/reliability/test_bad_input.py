@@ -11,7 +11,7 @@ SECRET = "sk-test-5b7d1e9a3c2f4a6b"
 def one_clean_line(proc) -> str:
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output and SECRET not in output, output
-    lines = [l for l in output.splitlines() if l.startswith("vendorsync: error:") or l.startswith("  shirtigo:")]
+    lines = [ln for ln in output.splitlines() if ln.startswith("vendorsync: error:") or ln.startswith("  shirtigo:")]
     assert lines, output
     return lines[0]
 

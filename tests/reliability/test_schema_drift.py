@@ -5,9 +5,9 @@ fixes a quarantined record, the next sync loads it and it leaves the quarantine.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 import pytest
 

@@ -14,8 +14,7 @@ import pytest
 from pipelines.vendors import VENDORS
 from sandbox.client import SandboxProcess
 from tests.conftest import Project
-from tests.reconcile import (assert_matches_truth, daily_sales, daily_sales_sql, duplicate_keys,
-                             truth_daily_sales)
+from tests.reconcile import assert_matches_truth, daily_sales, daily_sales_sql, duplicate_keys, truth_daily_sales
 
 pytestmark = pytest.mark.xdist_group("sync_gap")     # one worker builds the shared world
 

@@ -157,7 +157,7 @@ def test_invoices_window_is_half_open_on_processed_time_sorted_and_limited_to_50
     # [from, to): an invoice processed exactly at `from` is in, exactly at `to` is out
     a, b = processed[10], processed[20]
     ids = listed_ids(api.window("invoices", a, b).json())
-    expected = [i["id"] for i, p in zip(invoices, processed) if a <= p < b]
+    expected = [i["id"] for i, p in zip(invoices, processed, strict=True) if a <= p < b]
     assert sorted(ids) == sorted(expected) and invoices[10]["id"] in ids and invoices[20]["id"] not in ids
     # the window filters on processing, not on the transaction: a late-processed invoice is
     # listed where it was processed

@@ -210,17 +210,17 @@ def test_orders_add_up_in_whole_units_of_a_known_currency(infigo):
     for order_id in infigo.get("/order/list/").json():
         o = infigo.get(f"/order/detail/{order_id}").json()
         lines = [infigo.get(f"/orderlineitem/get/{j}").json() for j in o["OrderLineItems"]]
-        assert sum(l["SubTotalPriceExclTax"] for l in lines) == o["OrderSubtotalExclTax"]
-        assert sum(l["SubTotalPriceInclTax"] for l in lines) == o["OrderSubtotalInclTax"]
-        assert all(l["SubTotalPriceExclTax"] == l["Quantity"] * l["UnitPriceExclTax"] for l in lines)
+        assert sum(ln["SubTotalPriceExclTax"] for ln in lines) == o["OrderSubtotalExclTax"]
+        assert sum(ln["SubTotalPriceInclTax"] for ln in lines) == o["OrderSubtotalInclTax"]
+        assert all(ln["SubTotalPriceExclTax"] == ln["Quantity"] * ln["UnitPriceExclTax"] for ln in lines)
         assert o["OrderTotal"] == o["OrderSubtotalInclTax"] + o["OrderShippingInclTax"] - o["OrderSubTotalDiscountInclTax"]
         assert o["OrderTotal"] == (o["OrderSubtotalExclTax"] + o["OrderShippingExclTax"] + o["OrderTax"]
                                    - o["OrderSubTotalDiscountExclTax"]) and o["Tax"] == o["OrderTax"]
         assert f"{o['OrderTotal']}.00" == truth[str(order_id)]["total"]
         assert str(o["Status"]) == truth[str(order_id)]["status"]
-        assert [l["LineNumber"] for l in lines] == list(range(1, len(lines) + 1))
+        assert [ln["LineNumber"] for ln in lines] == list(range(1, len(lines) + 1))
         if o["Status"] == 50:
-            assert all(l["IsCancelled"] and l["Status"] == 73 for l in lines)
+            assert all(ln["IsCancelled"] and ln["Status"] == 73 for ln in lines)
             assert o["RefundedAmount"] in (0, o["OrderTotal"]) and o["PaymentState"] in (40, 50)
         currencies.add(o["CustomerCurrencyCode"])
     assert currencies <= known and len(currencies) >= 3
