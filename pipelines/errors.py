@@ -10,7 +10,7 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException, Con
 from dlt.common.configuration.providers.toml import TomlProviderReadException
 from tomlkit.exceptions import TOMLKitError
 
-from sources.common.errors import VendorError
+from sources.common.errors import VendorError, setting_env, setting_file
 from sources.common.redact import redact
 
 from .holders import WarehouseHeld, holder_in
@@ -79,16 +79,16 @@ def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:
         if isinstance(e, psycopg2.OperationalError):
             return _postgres_problem(e)
         if isinstance(e, ConfigFieldMissingException):
-            fields = ", ".join(f"sources.{vendor}.{f}" if vendor else f for f in e.fields)
-            where = ".dlt/secrets.toml" if any(k in fields for k in ("key", "secret", "token", "password")) \
-                else ".dlt/config.toml"
-            env = ", ".join("__".join(p.upper() for p in f.split(".")) for f in fields.split(", "))
+            names = [f"sources.{vendor}.{f}" if vendor else f for f in e.fields]
+            fields = ", ".join(names)
+            where = setting_file(fields)
+            env = ", ".join(map(setting_env, names))
             prefix = f"{vendor}: " if vendor else ""
             example = " (see .dlt/secrets.toml.example)" if where.endswith("secrets.toml") else ""
             return f"{prefix}missing setting {fields}. Add it to {where}{example} or set {env}.", "config"
         if isinstance(e, ConfigValueCannotBeCoercedException):
             field = f"sources.{vendor}.{e.field_name}" if vendor else e.field_name
-            env = "__".join(p.upper() for p in field.split("."))
+            env = setting_env(field)
             expected = getattr(e.hint, "__name__", str(e.hint))
             return (f"{vendor + ': ' if vendor else ''}setting {field} has a value that is not a valid "
                     f"{expected}. Fix it in .dlt/config.toml or {env}.", "config")

@@ -50,9 +50,17 @@ class VendorDataError(VendorError):
     kind = "data"
 
 
+def setting_env(setting: str) -> str:
+    """`sources.shirtigo.api_key` -> `SOURCES__SHIRTIGO__API_KEY`, the variable dlt reads."""
+    return "__".join(part.upper() for part in setting.split("."))
+
+
+def setting_file(setting: str) -> str:
+    """The file a setting belongs in: secrets (keys, tokens, passwords) apart from the rest."""
+    secret = any(s in setting for s in ("key", "secret", "password", "token"))
+    return ".dlt/secrets.toml" if secret else ".dlt/config.toml"
+
+
 def setting_help(setting: str) -> str:
     """`sources.shirtigo.api_key` -> where to set it, in both places dlt reads."""
-    env = "__".join(part.upper() for part in setting.split("."))
-    where = ".dlt/secrets.toml" if any(s in setting for s in ("key", "secret", "password", "token")) \
-        else ".dlt/config.toml"
-    return f"{setting} (in {where} or the environment variable {env})"
+    return f"{setting} (in {setting_file(setting)} or the environment variable {setting_env(setting)})"

@@ -71,3 +71,10 @@ def windows(start: datetime, end: datetime, step: timedelta) -> list[tuple[datet
         out.append((a, b))
         a = b
     return out
+
+
+def cut_at(rows: list[dict], end: datetime, at: str) -> tuple[list[dict], bool]:
+    """A page of a listing sorted by `at`, oldest first, read up to a backfill's `end`: the
+    rows before it, and whether the listing has reached it (stop reading there)."""
+    inside = [r for r in rows if r[at] < end]
+    return inside, len(inside) < len(rows)

@@ -50,7 +50,7 @@ from ..common.hints import BOOL, JSON, MONEY, TEXT, UTC_TS, columns
 from ..common.http import RetryPolicy, RunMetrics, VendorClient, bearer
 from ..common.paging import Gaps, confirmed, fan_out, select, until_gap
 from ..common.quarantine import split_readable
-from ..common.timeutil import window_bounds, zone
+from ..common.timeutil import cut_at, window_bounds, zone
 from . import settings as S
 from .helpers import (
     LINE_AS_SENT,
@@ -162,9 +162,9 @@ def source(
             rows = [r for r in rows if r["reference"] not in loaded]
             loaded.update(r["reference"] for r in rows)
             if backfill:
-                inside = [r for r in rows if r["created_at"] < created_at.end_value]
+                inside, reached_end = cut_at(rows, created_at.end_value, "created_at")
                 yield inside
-                if len(inside) < len(rows):
+                if reached_end:
                     return
                 continue
             yield [r for r in rows if changes.is_new(r["reference"], version_of(r), r["created_at"])]
@@ -187,9 +187,9 @@ def source(
         for page in pages("payments", "/payments", created_at):
             rows = [payment_row(p, tz) for p in page]
             if backfill:
-                inside = [r for r in rows if r["created_at"] < created_at.end_value]
+                inside, reached_end = cut_at(rows, created_at.end_value, "created_at")
                 yield inside
-                if len(inside) < len(rows):
+                if reached_end:
                     return
                 continue
             yield [r for r in rows if changes.is_new(r["id"], "1", r["created_at"])]
