@@ -35,7 +35,7 @@ import os
 from collections.abc import Iterator
 from decimal import Decimal
 from operator import methodcaller
-from typing import Any
+from typing import Any, cast
 
 import dlt
 import pyarrow as pa
@@ -351,7 +351,7 @@ class Converter:
                 return                                # like dlt: no value, no column
             data_type = _sc_type(first, values)
         column = {**(known or {}), "data_type": data_type}
-        arrow_type = get_py_arrow_datatype(column, _CAPS, "UTC")
+        arrow_type = get_py_arrow_datatype(cast(Any, column), _CAPS, "UTC")
         if data_type == "json":
             values = [None if v is None else json.dumps(v) for v in values]
         try:
@@ -359,14 +359,15 @@ class Converter:
             return
         except _CONVERSION_ERRORS:
             pass
-        coerced, variants = [], {}
+        coerced: list[Any] = []
+        variants: dict[str, list[Any]] = {}
         for index, value in enumerate(values):
             if value is None:
                 coerced.append(None)
                 continue
             value_type = _sc_type(value, [value])
             try:
-                value = coerce_value(data_type, value_type, value)
+                value = coerce_value(cast(Any, data_type), cast(Any, value_type), value)
                 if data_type == "decimal" and isinstance(value, Decimal) and column.get("scale") is not None:
                     value = value.quantize(Decimal(1).scaleb(-int(column["scale"])))
                 pa.array([value], type=arrow_type)

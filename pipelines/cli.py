@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from .settings import DESTINATIONS, PathProblem, prepare_environment, resolve_paths
 
@@ -206,7 +207,7 @@ def _wait_for_outside_holders(paths, args) -> None:
     if args.wait_timeout is not None:
         timeout = args.wait_timeout
     elif args.wait:
-        configured = dlt.config.get("vendorsync.wait_timeout_seconds")
+        configured: Any = dlt.config.get("vendorsync.wait_timeout_seconds")
         try:
             timeout = DEFAULT_WAIT_TIMEOUT_S if configured is None else float(configured)
         except (TypeError, ValueError):

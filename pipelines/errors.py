@@ -58,7 +58,8 @@ def _chain(exc: BaseException):
             continue
         seen.add(id(e))
         yield e
-        stack.extend([e.__cause__, e.__context__, getattr(e, "exception", None)])
+        stack.extend(x for x in (e.__cause__, e.__context__, getattr(e, "exception", None))
+                     if isinstance(x, BaseException))
 
 
 def explain(exc: BaseException, vendor: str | None = None) -> tuple[str, str]:

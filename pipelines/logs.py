@@ -18,8 +18,10 @@ class JsonFormatter(logging.Formatter):
         entry = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
                  "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         entry.update(getattr(record, "fields", {}) or {})
-        if record.exc_info or record.exc_text:      # exc_text: already scrubbed by RedactingFilter
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:                         # already scrubbed by RedactingFilter
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 

@@ -214,7 +214,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             with crash_point("normalize"):
                 info = pipeline.normalize()
             t2 = time.monotonic()
-            tables = dict(pipeline.last_trace.last_normalize_info.row_counts) if info else {}
+            tables = dict(info.row_counts) if info else {}
             progress.phase = "waiting for the warehouse"
             with write_lock(paths.lock_anchor, f"load {name}"):
                 t3 = time.monotonic()

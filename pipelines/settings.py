@@ -76,7 +76,7 @@ class Paths:
 def resolve_paths(warehouse: str | Path | None = None, destination: str | None = None) -> Paths:
     project = find_project_dir()
     data = Path(os.environ.get("VENDORSYNC_DATA_DIR", project / "data")).resolve()
-    wh = Path(warehouse or os.environ.get("VENDORSYNC_WAREHOUSE", data / "warehouse.duckdb")).resolve()
+    wh = Path(warehouse or os.environ.get("VENDORSYNC_WAREHOUSE") or data / "warehouse.duckdb").resolve()
     return Paths(project, data, wh, choose_destination(project, destination))
 
 

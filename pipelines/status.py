@@ -38,7 +38,7 @@ Reader = Callable[[str], list[tuple]]
 def freshness_hours(vendor: str) -> float:
     """`[vendorsync] freshness_hours`, overridable per vendor by `[vendorsync.<vendor>]`."""
     for key in (f"vendorsync.{vendor}.freshness_hours", "vendorsync.freshness_hours"):
-        value = dlt.config.get(key)
+        value: Any = dlt.config.get(key)
         if value is not None:
             return float(value)
     return DEFAULT_FRESHNESS_HOURS

@@ -134,7 +134,7 @@ def build(paths: Paths, full_refresh: bool = False, select: str | None = None) -
               seconds=round(result.seconds, 1), counts=result.counts)
     else:
         event("dbt build FAILED in %.1fs (%s): %s", result.seconds, summary,
-              result.error.removeprefix("dbt build failed: "), level=logging.ERROR,
+              (result.error or "").removeprefix("dbt build failed: "), level=logging.ERROR,
               status="failed", failures=result.failures, error=result.error)
         for failure in result.failures[5:20]:         # the first five are in the error
             log.error("  %s", failure)

@@ -3,7 +3,7 @@ the embedded default, or a PostgreSQL server), and plain queries on it through d
 client, so the rest of the application never speaks one database's dialect or driver."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigurationException
@@ -53,7 +53,7 @@ def destination_for(paths: Paths) -> Any:
     return dlt.destinations.duckdb(str(paths.warehouse))
 
 
-def loader_file_format(paths: Paths, bulk: bool = True) -> str:
+def loader_file_format(paths: Paths, bulk: bool = True) -> Literal["parquet", "jsonl", "insert_values"]:
     """How dlt ships rows to the warehouse. DuckDB: parquet for vendor loads (about 5x faster
     than inserts here), jsonl for the small ops tables. PostgreSQL: insert statements, dlt's
     default there (its csv COPY loads an empty string as NULL, and parquet needs the ADBC

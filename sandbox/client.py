@@ -82,7 +82,14 @@ class SandboxProcess:
         self.startup_timeout_s = startup_timeout_s
         self.proc: subprocess.Popen | None = None
         self.state: dict = {}
-        self.control: ControlClient | None = None
+        self._control: ControlClient | None = None
+
+    @property
+    def control(self) -> ControlClient:
+        """The control API of the running sandbox."""
+        if self._control is None:
+            raise SandboxError("the sandbox is not started")
+        return self._control
 
     def start(self) -> SandboxProcess:
         if self.state_file.exists():
@@ -103,7 +110,7 @@ class SandboxProcess:
                 raise SandboxError("sandbox did not start in time")
             time.sleep(0.05)
         self.state = json.loads(self.state_file.read_text())
-        self.control = ControlClient(self.state["control_url"])
+        self._control = ControlClient(self.state["control_url"])
         return self
 
     def vendor(self, name: str) -> dict:

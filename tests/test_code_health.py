@@ -1,5 +1,6 @@
 """The code's own health, checked on every change: ruff's lint (the rules in pyproject.toml)
-over everything, and no dead code in the product.
+over everything, mypy over the shared code (`sources/common`, `pipelines`), and no dead code
+in the product.
 
 Dead code: vulture at 60 % confidence, its lowest, so unused functions, classes, constants
 and attributes count too, not only unused imports and locals (100 %). What it cannot see
@@ -19,6 +20,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_ruff_finds_nothing():
     proc = run("ruff", "check", "--no-cache", "--output-format", "concise", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_finds_nothing_in_the_shared_code():
+    proc = run("mypy")                   # what and how: [tool.mypy] in pyproject.toml
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlparse
 
 import orjson
@@ -157,6 +157,13 @@ def shared_budget(vendor: str, credential: str, limit: int, window_s: float, mar
         return budget
 
 
+class VendorResponse(requests.Response):
+    """A vendor's response: `parsed` is its JSON body, parsed once (None when the status was
+    one the caller allowed, or no JSON was expected)."""
+
+    parsed: Any
+
+
 class Auth:
     """How a vendor's requests carry credentials. `setting` names the config key to fix."""
 
@@ -264,12 +271,12 @@ class VendorClient:
         """The vendor's clock, from the Date header of the latest response (None before any)."""
         return self._clock.get("date")
 
-    def get(self, path: str, params: dict | None = None, **kw: Any) -> requests.Response:
+    def get(self, path: str, params: dict | None = None, **kw: Any) -> VendorResponse:
         return self.request("GET", path, params=params, **kw)
 
     def request(self, method: str, path: str, *, params: dict | None = None, data: Any = None,
                 json_body: Any = None, headers: dict | None = None, auth: bool = True,
-                expect_json: bool = True, allow_statuses: frozenset[int] = frozenset()) -> requests.Response:
+                expect_json: bool = True, allow_statuses: frozenset[int] = frozenset()) -> VendorResponse:
         """Send with retries. The parsed body is `response.parsed`.
         Statuses in `allow_statuses` are returned to the caller instead of raised."""
         url = self.url(path)
@@ -303,7 +310,7 @@ class VendorClient:
             self._remember_date(response)
             status = response.status_code
             if status in allow_statuses:
-                return response
+                return _with_body(response, None)
             if status == 429:
                 throttled += 1
                 retry_after = self._retry_after(response)
@@ -351,8 +358,8 @@ class VendorClient:
                                 where, attempt, policy.max_attempts)
                     time.sleep(policy.backoff(attempt))
                     continue
-                response.parsed = parsed  # type: ignore[attr-defined]
-            return response
+                return _with_body(response, parsed)
+            return _with_body(response, None)
         if last_problem in ("ConnectionError", "ConnectTimeout"):
             raise VendorRequestError(
                 self.vendor, f"cannot connect to {urlparse(url).scheme}://{urlparse(url).netloc} "
@@ -382,6 +389,11 @@ class VendorClient:
                 self._clock["raw"] = raw
             except (TypeError, ValueError):
                 pass
+
+
+def _with_body(response: requests.Response, parsed: Any) -> VendorResponse:
+    response.parsed = parsed  # type: ignore[attr-defined]
+    return cast(VendorResponse, response)
 
 
 class _Where:

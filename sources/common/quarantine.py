@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import dlt
 import orjson
@@ -98,7 +99,7 @@ def utc_of(value: object, what: str) -> datetime | None:
     try:
         return parse_utc(value)
     except ValueError:
-        raise Unreadable(f"{what}: {value[:40]!r} is not a date-time") from None
+        raise Unreadable(f"{what}: {str(value)[:40]!r} is not a date-time") from None
 
 
 def list_of(value: object, what: str) -> list:
@@ -246,7 +247,7 @@ def snapshot_items(resource: str, records: list[dict], mapper: Callable[[dict], 
         yield dlt.mark.with_hints(rows, retire_absent_except(quarantine.keys, column, retire=not problems))
 
 
-def retire_absent_except(keys: Iterable, column: str = "id", retire: bool = True) -> dict:
+def retire_absent_except(keys: Iterable, column: str = "id", retire: bool = True) -> Any:
     """Hints for an SCD2 snapshot loaded without its quarantined records: rows whose `column`
     is one of `keys` are not retired (dlt's `destination_scope`); with `retire` False none
     is. Give them on every load of the snapshot: dlt keeps the last scope in the schema."""

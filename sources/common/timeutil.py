@@ -49,6 +49,8 @@ def as_utc_datetime(vendor: str, value: object, setting: str) -> datetime | None
                                 setting=setting) from None
     if isinstance(parsed, datetime):
         return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if not isinstance(parsed, date):          # a time of day or a duration ("P1D")
+        raise VendorConfigError(vendor, f"{value!r} is not a date or timestamp (use YYYY-MM-DD).", setting=setting)
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=timezone.utc)
 
 

@@ -40,6 +40,10 @@ class Page:
     records: list
     consumed: int       # entries the API counted toward `limit` (e.g. items + problems)
 
+    def __bool__(self) -> bool:
+        """Empty when the API counted nothing on it (`paging.confirmed` re-reads such a page)."""
+        return self.consumed > 0
+
 
 #: (from, to, offset) -> the page of `[from, to)` starting at `offset`
 FetchPage = Callable[[datetime, datetime, int], Page]

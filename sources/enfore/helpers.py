@@ -19,7 +19,7 @@ import orjson
 from ..common.errors import VendorAuthError, VendorDataError, setting_help
 from ..common.hints import BOOL, JSON, TEXT, columns
 from ..common.http import VendorClient
-from ..common.paging import EMPTY_PAGE_CONFIRMATIONS, select
+from ..common.paging import confirmed, select
 from ..common.quarantine import (
     Unreadable,
     as_sent,
@@ -148,13 +148,8 @@ class Listing:
 
     def page(self, offset: int) -> Page:
         """One page of the whole list (products); an empty one is asked for again before it
-        is believed (`EMPTY_PAGE_CONFIRMATIONS`: there is no total to check it against)."""
-        page = self._page(offset)
-        for _ in range(EMPTY_PAGE_CONFIRMATIONS):
-            if page.consumed:
-                break
-            page = self._page(offset)
-        return page
+        is believed (`paging.confirmed`: there is no total to check it against)."""
+        return confirmed(lambda _: self._page(offset), offset, self._page(offset))
 
     def _page(self, offset: int, **params: str) -> Page:
         response = self.client.get(self.path, params={**params, "limit": self.limit, "offset": offset})
