@@ -3,7 +3,7 @@
 Why: dlt's normalizer takes dict rows one value at a time (flatten nested dicts, unnest lists
 into child tables, infer and coerce every value), about 1 ms for an enfore invoice, and it runs
 after the extraction, on the critical path of every sync. Arrow tables skip it: dlt writes them
-to parquet as they come. `load_as_arrow(source)` (the runner calls it on every source) converts
+to parquet as they come. `load_as_arrow(source, transformers)` (the runner calls it on every source) converts
 the pages of each eligible resource (a merge table with a primary key and a fixed table name:
 the documents and their lines) into the tables the normalizer would have made:
 
@@ -90,9 +90,11 @@ class _JsonAsText(logging.Filter):
 logging.getLogger("dlt").addFilter(_JsonAsText())
 
 
-def load_as_arrow(source: Any, stored_schema: Any = None) -> Any:
+def load_as_arrow(source: Any, transformers: dict[str, str], stored_schema: Any = None) -> Any:
     """Convert the pages of every eligible selected resource of `source` (in place).
-    `stored_schema` is the pipeline's schema of earlier loads (None on a first load)."""
+    `transformers` maps each transformer to the resource it reads from (the source's
+    `TRANSFORMERS`); `stored_schema` is the pipeline's schema of earlier loads (None on a
+    first load)."""
     # dlt adds `_dlt_load_id` to Arrow tables only when asked (staging models read it)
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     naming = source.schema.naming
@@ -110,10 +112,9 @@ def load_as_arrow(source: Any, stored_schema: Any = None) -> Any:
         resource.apply_hints(nested_hints={})     # else dlt declares those tables nested
         resource.add_step(ArrowPages(resource, nested, 1000 if nesting is None else int(nesting)))
         converted.add(name)
-    for resource in source.resources.values():    # dlt has no public accessor of a parent
-        if resource.is_transformer and resource._pipe.parent is not None \
-                and resource._pipe.parent.name in converted:
-            resource.add_step(rows_of_converted_pages, insert_at=0)
+    for name, parent in transformers.items():
+        if parent in converted:
+            source.resources[name].add_step(rows_of_converted_pages, insert_at=0)
     return source
 
 

@@ -40,7 +40,7 @@ def resources_to_reset(vendor: Vendor, names: list[str] | None) -> list[str]:
     """`names` (all resources when None) with the resources derived from them and those they
     derive from: a cursor must never be reset without the one its rows come with."""
     source = vendor.load().source()
-    return with_dependents(source, list(names or source.resources))
+    return with_dependents(vendor, source, list(names or source.resources))
 
 
 def reset_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None) -> ResetOutcome:

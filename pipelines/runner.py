@@ -135,13 +135,13 @@ class Progress:
         self._stop.set()
 
 
-def with_dependents(source: Any, names: list[str]) -> list[str]:
-    """`names` closed over transformer edges. dlt runs the parent of a selected transformer
-    even when the parent is not selected, moving its cursor without loading its rows; and a
-    resource loaded without its transformers leaves them behind for good (its rows are seen).
-    So a transformer brings its parent, and a resource brings its transformers."""
-    parent_of = {name: r._pipe.parent.name for name, r in source.resources.items()   # dlt has no public accessor
-                 if r.is_transformer and r._pipe.parent is not None}
+def with_dependents(vendor: Vendor, source: Any, names: list[str]) -> list[str]:
+    """`names` closed over the source's transformer edges (its `TRANSFORMERS`). dlt runs the
+    parent of a selected transformer even when the parent is not selected, moving its cursor
+    without loading its rows; and a resource loaded without its transformers leaves them
+    behind for good (its rows are seen). So a transformer brings its parent, and a resource
+    brings its transformers."""
+    parent_of = vendor.transformers
     chosen = set(names)
     while True:
         grown = chosen | {parent_of[n] for n in chosen if n in parent_of} \
@@ -201,9 +201,9 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             pipeline = adopt_warehouse_state(pipeline, paths)
             source = vendor.load().source(**(source_args or {}), gaps=gaps, metrics=metrics)
             if resources:
-                source = source.with_resources(*with_dependents(source, resources))
+                source = source.with_resources(*with_dependents(vendor, source, resources))
             if arrow:
-                load_as_arrow(source, pipeline.schemas.get(source.schema.name)
+                load_as_arrow(source, vendor.transformers, pipeline.schemas.get(source.schema.name)
                               if source.schema.name in pipeline.schema_names else None)
             t0 = time.monotonic()
             progress.phase = "extracting"

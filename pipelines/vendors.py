@@ -23,6 +23,11 @@ class Vendor:
         return tuple(self.load().WINDOWED_RESOURCES)
 
     @property
+    def transformers(self) -> dict[str, str]:
+        """transformer -> the resource it reads from, as the source declares them."""
+        return dict(self.load().TRANSFORMERS)
+
+    @property
     def pipeline_name(self) -> str:
         return f"vendorsync_{self.name}"
 

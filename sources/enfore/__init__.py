@@ -122,6 +122,8 @@ VENDOR = S.VENDOR
 RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoices")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("invoices", "credit_memos", "customers", "voided_invoices")
+#: transformer -> the resource it reads from (`data_from`): a selection takes both along
+TRANSFORMERS = {"voided_invoices": "credit_memos", "customers": "invoices"}
 
 log = logging.getLogger("vendorsync.enfore")
 #: source state: invoices whose void changed after this run's scan loaded them (fetched next sync)

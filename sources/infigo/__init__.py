@@ -109,6 +109,8 @@ NOT_LOADED = {"customers": {"Password": "a secret, never stored"}}
 RESOURCES = ("products", "customers", "orders", "order_line_items")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("orders", "order_line_items")
+#: transformer -> the resource it reads from (`data_from`): a selection takes both along
+TRANSFORMERS = {"order_line_items": "orders"}
 
 
 def _setting(name: str) -> str:

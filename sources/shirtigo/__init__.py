@@ -68,6 +68,8 @@ VENDOR = S.VENDOR
 RESOURCES = ("products", "orders", "customers", "payments")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("orders", "customers", "payments")
+#: transformer -> the resource it reads from (`data_from`): a selection takes both along
+TRANSFORMERS = {"customers": "orders"}
 
 
 

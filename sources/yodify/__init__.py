@@ -152,6 +152,9 @@ NOT_LOADED = {
 RESOURCES = ("products", "orders", "customers", "skus", "sku_ids", "accounts", "account_users", "account_memberships")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("orders", "customers")
+#: transformer -> the resource it reads from (`data_from`): a selection takes both along
+TRANSFORMERS = {"customers": "orders", "skus": "sku_listing", "sku_ids": "sku_listing",
+                "accounts": "account_listing", "account_memberships": "account_listing"}
 
 ORDER_MONEY = {f: MONEY6 for f in ("subtotal", "freight", "tax", "discount", "transaction_fee", "total",
                                    "exchange_rate", "tax_rate")}
