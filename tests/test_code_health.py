@@ -1,6 +1,6 @@
 """The code's own health, checked on every change: ruff's lint (the rules in pyproject.toml)
-over everything, mypy over the shared code (`sources/common`, `pipelines`), and no dead code
-in the product.
+over everything, mypy over the shared code (`sources/common`, `pipelines`), no block of six
+lines repeated between files of the product, and no dead code in it.
 
 Dead code: vulture at 60 % confidence, its lowest, so unused functions, classes, constants
 and attributes count too, not only unused imports and locals (100 %). What it cannot see
@@ -26,6 +26,14 @@ def test_ruff_finds_nothing():
 def test_mypy_finds_nothing_in_the_shared_code():
     proc = run("mypy")                   # what and how: [tool.mypy] in pyproject.toml
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_six_lines_repeated_between_files_of_the_product():
+    """pylint's similarity checker over `sources` and `pipelines` (comments, docstrings,
+    imports and signatures aside): shared logic lives once, in `sources/common`."""
+    proc = run("pylint", "--disable=all", "--enable=duplicate-code", "--min-similarity-lines=6",
+               "--score=no", "sources", "pipelines")
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
 
 
 def test_no_dead_code_in_sources_and_pipelines():
