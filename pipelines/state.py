@@ -84,7 +84,7 @@ def pending_can_finish(pipeline: dlt.Pipeline) -> bool:
         return False
     for load_id in pipeline.list_normalized_load_packages():
         jobs = pipeline.get_load_package_info(load_id).jobs
-        if any(jobs.get(state) for state in ("started_jobs", "completed_jobs", "failed_jobs")):
+        if jobs.get("started_jobs") or jobs.get("completed_jobs") or jobs.get("failed_jobs"):
             return False
     return True
 
