@@ -188,43 +188,57 @@ def confirmed(fetch: Callable[[int], list], number: int, page: list) -> list:
 
 
 def full_page(client: VendorClient, fetch: Callable[[int], list], number: int, page_size: int,
-              where: str, span: str | None = None) -> list:
+              where: str, span: str | None = None, page: list | None = None) -> list:
     """Page `number` of a listing whose size is known, which must hold `page_size` records (all
     pages before the last): re-fetched while it comes back short (a hole), a `ListingGap` if
-    it stays short. `span` says which records it should hold."""
+    it stays short. `span` says which records it should hold; `page` is its first read, when
+    the caller has it already."""
     attempts = max(2, client.policy.max_attempts)
+    read = fetch(number) if page is None else page
     for attempt in range(attempts):
-        page = fetch(number)
-        if len(page) >= page_size:
-            return page
+        if attempt:
+            read = fetch(number)
+        if len(read) >= page_size:
+            return read
         if attempt + 1 < attempts:
             client.metrics.add(retries=1)
     raise ListingGap(client.vendor, where, span or f"page {number}",
-                     f"page {number} kept coming back with {len(page)} of {page_size} records")
+                     f"page {number} kept coming back with {len(read)} of {page_size} records")
 
 
 def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, first_page: int,
             total_pages: Callable[[Any], int], data_selector: str | None, workers: int,
             page_size_of: Callable[[Any], int | None] | None = None,
-            total_items_of: Callable[[Any], int | None] | None = None) -> Iterator[list]:
+            total_items_of: Callable[[Any], int | None] | None = None,
+            first_body: Any = None, grew: Callable[[Any], bool] | None = None) -> Iterator[list]:
     """Fetch the first page, read how many pages there are, fetch the rest concurrently.
 
     With `page_size_of` (the page size the server says it used), a page that comes back
     shorter than it must be is a hole (an empty page in the middle of a listing would
     otherwise pass silently): pages before the last must be full, and with `total_items_of`
     the last must hold the rest of the total. A hole is fetched again, and one that stays
-    raises `ListingGap` after the pages before it were yielded (`until_gap` records it)."""
+    raises `ListingGap` after the pages before it were yielded (`until_gap` records it).
+
+    `first_body`: the first page's body, when the caller read it to learn the listing's
+    shape. `grew(body)`: the last page's body says records came while the listing was paged
+    (Yodify's `has_more`); the pages after it are then read one by one until it says no more."""
+
+    def body_of(number: int) -> Any:
+        return client.get(path, params={**params, page_param: number}).parsed
+
+    def records(body: Any) -> list:
+        return select(client.vendor, body, data_selector, f"GET {path}")
 
     def fetch(number: int) -> list:
-        response = client.get(path, params={**params, page_param: number})
-        return select(client.vendor, response.parsed, data_selector, f"GET {path}")
+        return records(body_of(number))
 
-    response = client.get(path, params={**params, page_param: first_page})
-    first = select(client.vendor, response.parsed, data_selector, f"GET {path}")
-    count = total_pages(response.parsed)
+    body = body_of(first_page) if first_body is None else first_body
+    first = records(body)
+    count = total_pages(body)
     last = first_page + count - 1
-    page_size = page_size_of(response.parsed) if page_size_of else None
-    total = total_items_of(response.parsed) if total_items_of else None
+    page_size = page_size_of(body) if page_size_of else None
+    total = total_items_of(body) if total_items_of else None
+    last_body = [body]                  # the last page's, as first read
 
     def expected(number: int) -> int:
         if page_size is None:
@@ -242,14 +256,25 @@ def fan_out(client: VendorClient, path: str, *, params: dict, page_param: str, f
             text += f" (records {low}-{high}" + (f" of {total})" if total is not None else ")")
         return text
 
-    def checked(number: int) -> list:
+    def checked(number: int, page: list | None = None) -> list:
+        """Page `number` (`page` when already read), re-read while it is shorter than it must be."""
         need = expected(number)
-        return full_page(client, fetch, number, need, f"GET {path}", span(number)) if need else fetch(number)
+        if page is None:
+            if number == last:
+                last_body[0] = body_of(number)
+                page = records(last_body[0])
+            else:
+                page = fetch(number)
+        return full_page(client, fetch, number, need, f"GET {path}", span(number), page)
 
-    if len(first) < expected(first_page):
-        first = checked(first_page)
-    yield first
+    yield checked(first_page, first)
     yield from ordered_map(checked, range(first_page + 1, last + 1), workers)
+    if grew is not None:
+        number, body = last, last_body[0]
+        while grew(body):
+            number += 1
+            body = body_of(number)
+            yield records(body)
 
 
 def fan_out_until_short(client: VendorClient, path: str, *, params: dict, page_param: str,

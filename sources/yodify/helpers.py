@@ -12,7 +12,7 @@ import orjson
 from ..common.errors import VendorAuthError
 from ..common.hints import BIGINT, JSON, TEXT, columns
 from ..common.http import VendorClient
-from ..common.paging import Gaps, ListingGap, confirmed, fan_out_until_short, full_page, note_gap, ordered_map, select
+from ..common.paging import Gaps, ListingGap, confirmed, fan_out, fan_out_until_short, note_gap, ordered_map, select
 from ..common.quarantine import as_sent, list_of, object_of, require, unknown_fields
 from ..common.quarantine import decimal_of as dec
 from ..common.quarantine import utc_of as utc
@@ -67,52 +67,24 @@ class Listing:
 
     def __iter__(self) -> Iterator[list]:
         first = self._get(1)
-        page = self._data(first)
-        if isinstance(first, dict):
-            total = int(first.get("total_items") or 0)
-            need = self.page_size if first.get("has_more") else min(total, self.page_size)
-            if len(page) < need:
-                page = full_page(self.client, lambda n: self._data(self._get(n)), 1, need, f"GET {self.path}",
-                                 f"page 1 of {max(1, -(-total // self.page_size))} (records 1-{need} of {total})")
-        else:
-            page = confirmed(lambda n: self._data(self._get(n)), 1, page)
-        yield page
         if isinstance(first, dict):
             self.total = int(first.get("total_items") or 0)
-            if not first.get("has_more"):
-                return
-            last = max(2, -(-self.total // self.page_size))
-
-            rest = self.total - (last - 1) * self.page_size      # what the last page must hold
-
-            def fetch(number: int) -> tuple[list, object]:
-                """Pages must hold what total_items says: a short one is a hole, re-fetched."""
-                low = (number - 1) * self.page_size + 1
-                if number < last:
-                    return full_page(self.client, lambda n: self._data(self._get(n)), number,
-                                     self.page_size, f"GET {self.path}",
-                                     f"page {number} of {last} (records {low}-{low + self.page_size - 1} "
-                                     f"of {self.total})"), None
-                body = self._get(number)
-                data = self._data(body)
-                if len(data) < rest:
-                    data = full_page(self.client, lambda n: self._data(self._get(n)), number, rest,
-                                     f"GET {self.path}", f"page {number} of {last} (records {low}-{self.total} "
-                                                         f"of {self.total})")
-                return data, body
-
-            body: object = None
-            for data, body in ordered_map(fetch, range(2, last + 1), self.workers):  # noqa: B007 (the last body is read below)
-                yield data
-            number = last
-            while isinstance(body, dict) and body.get("has_more"):    # grew while paging
-                number += 1
-                body = self._get(number)
-                yield self._data(body)
-        elif len(page) >= self.page_size:
+            yield from fan_out(self.client, self.path, params=self.params, page_param="Page", first_page=1,
+                               first_body=first, total_pages=self._pages, data_selector="data",
+                               workers=self.workers, page_size_of=lambda _: self.page_size,
+                               total_items_of=lambda body: int(body.get("total_items") or 0),
+                               grew=lambda body: isinstance(body, dict) and bool(body.get("has_more")))
+            return
+        page = confirmed(lambda n: self._data(self._get(n)), 1, self._data(first))
+        yield page
+        if len(page) >= self.page_size:
             yield from fan_out_until_short(self.client, self.path, params=self.params, page_param="Page",
                                            first_page=2, page_size=self.page_size, data_selector=None,
                                            workers=self.workers)
+
+    def _pages(self, body: dict) -> int:
+        """Pages `total_items` fills; at least two while page 1 says `has_more`."""
+        return max(2 if body.get("has_more") else 1, -(-int(body.get("total_items") or 0) // self.page_size))
 
 
 def snapshot(listing: Listing, gaps: Gaps | None, resource: str) -> list[dict] | None:
