@@ -296,7 +296,8 @@ class SandboxMissing(ValueError):
 
 def require_sandbox() -> None:
     """The sandbox (simulators and their HTTP server, aiohttp) is the extra `vendorsync[sandbox]`:
-    a production install syncs real vendors without it, and only `demo` and `sandbox` need it."""
+    a production install syncs real vendors without it, and only `demo` and `sandbox serve`
+    need it."""
     try:
         import aiohttp  # noqa: F401
 
@@ -317,7 +318,8 @@ def cmd_demo(args, paths) -> int:
 
 
 def cmd_sandbox(args, paths) -> int:
-    require_sandbox()
+    if args.sandbox_command == "serve":     # the others talk to a running sandbox over HTTP
+        require_sandbox()
     from sandbox.cli import run as run_sandbox
 
     if getattr(args, "state_file", None) == Path("data/sandbox.json"):

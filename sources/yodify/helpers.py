@@ -83,7 +83,9 @@ class Listing:
                                            workers=self.workers)
 
     def _pages(self, body: dict) -> int:
-        """Pages `total_items` fills; at least two while page 1 says `has_more`."""
+        """Pages `total_items` fills; at least two while page 1 says `has_more`. A page 1 that
+        says no `has_more` under a `total_items` it does not hold is not believed: the pages
+        the total needs are read, and stay a gap if they come back short."""
         return max(2 if body.get("has_more") else 1, -(-int(body.get("total_items") or 0) // self.page_size))
 
 

@@ -89,3 +89,6 @@ def test_an_install_without_the_sandbox_syncs_and_says_how_to_get_the_demo(proje
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "pip install 'vendorsync[sandbox]'" in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    # driving a running sandbox needs only its HTTP client
+    truth = project.cli("sandbox", "truth", "shirtigo", "--state-file", str(sandbox_tiny.state_file))
+    assert truth.returncode == 0 and '"orders"' in truth.stdout, truth.stdout + truth.stderr
