@@ -1,5 +1,6 @@
-"""enfore ERP API simulator (POS / retail ERP), from `seeds/001_322f936b81e921dc.txt`
-(enfore ERP API 1.19.2; gaps filled as `vendor-docs/enfore.md` proposes).
+"""enfore ERP API simulator (POS / retail ERP), from the enfore ERP API reference 1.19.2
+(https://docs.apis.enfore.com/specs/erp-api/master/index.html) and its Login Flow page
+(https://docs.apis.enfore.com/auth-api/user-docs/auth.html).
 
 A small retail chain (two German stores in EUR, one Swiss store in CHF) sells groceries,
 bakery goods and drinks at its registers. There are no orders in the API: invoices are the

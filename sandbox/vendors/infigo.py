@@ -1,12 +1,12 @@
-"""Infigo API simulator (web-to-print storefront platform), from `seeds/000_66e15589f70b2481.txt`
-(OpenAPI 3.0.1; `vendor-docs/infigo/openapi.json` is the same document as JSON).
+"""Infigo API simulator (web-to-print storefront platform), from the Infigo API Documentation
+(OpenAPI 3.0.1, version 15696; `tests/contracts/infigo_openapi.json` is a verbatim copy).
 
 Served: `/catalog/v2/product` (+`/{id}`), `/catalog/product`, `/customer/v2`, `/customer/`
 (+`/{id}`), `/order/list/`, `/order/detail/{id}`, `/orderlineitem/get/{id}`, all under
 `/services/api`, matched case-insensitively with or without a trailing slash (ASP.NET).
 Every JSON body validates against the document's schema (tests/sandbox/test_infigo_contract.py).
 
-Readings taken where the document is silent or contradicts itself (`vendor-docs/infigo.md` §9);
+Readings taken where the document is silent or contradicts itself;
 the source must survive them, not rely on them:
 - Auth: `Authorization: Basic base64(token + ":")` (token as user, empty password) and, as the
   document's own example shows, `Basic base64(token)`. Anything else (Bearer included): 401,

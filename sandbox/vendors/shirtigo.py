@@ -1,6 +1,7 @@
-"""Shirtigo Cockpit API simulator (print-on-demand), from `seeds/002_185847681da5f6c1.txt`.
+"""Shirtigo Cockpit API simulator (print-on-demand), from the Shirtigo Cockpit API Reference
+1.0.0 (API endpoint https://cockpit.shirtigo.de/api).
 
-Readings taken where the document is silent (see `vendor-docs/shirtigo.md`), each one a
+Readings taken where the document is silent, each one a
 choice the source must survive, not rely on:
 - Auth: `Authorization: Bearer <api key>`; a missing or wrong key gets
   401 `{"message": "Unauthenticated."}` (Laravel convention).

@@ -1,4 +1,4 @@
-"""Yodify API simulator (B2B commerce), from `seeds/003_433657943a89d30e.txt`.
+"""Yodify API simulator (B2B commerce), from the Yodify API reference (OAuth2 scope `yodify`).
 
 Served: `GET` lists and by-id reads of Products, SKUs, Brands, Orders, Shipments (also per
 order, `/orders/{orderId}/shipments` and `/orders/{orderId}/shipments/{id}`), Carriers (the
@@ -6,7 +6,7 @@ ones shipments name), Accounts and AccountUsers, and the token endpoint. The doc
 operations (writes, quotes, discounts, addresses, search) are not simulated: the sync never
 calls them.
 
-Readings taken where the document is silent (see `vendor-docs/yodify.md`), each one a choice
+Readings taken where the document is silent, each one a choice
 the source must survive, not rely on:
 - Auth: OAuth2 client credentials at `POST /connect/token` (outside `/api/v1`; the document
   lost its flow and token URL, the IdentityServer convention is taken): form fields

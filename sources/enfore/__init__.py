@@ -1,7 +1,10 @@
 """enfore ERP API (POS / retail ERP) as a dlt source.
 
-Readings of `seeds/001_322f936b81e921dc.txt` (enfore ERP API 1.19.2; the document wins over
-`vendor-docs/enfore.md` where they disagree); the sandbox serves the same readings:
+Readings of the enfore ERP API reference, version 1.19.2
+(https://docs.apis.enfore.com/specs/erp-api/master/index.html, cited below by operation), its
+Login Flow (https://docs.apis.enfore.com/auth-api/user-docs/auth.html)
+and the Contacts API (https://docs.apis.enfore.com/specs/contacts-api/master/index.html); the
+sandbox serves the same readings:
 - There are no orders ("Orders (which are not available via the API yet)"): invoices are the
   sales, credit memos the refunds and voids.
 - Auth (not in the dump; enfore's Login Flow page): `GET <origin>/auth/authorize/{org_id}`

@@ -1,7 +1,10 @@
 """Infigo API (web-to-print storefront platform) as a dlt source.
 
-Readings of `seeds/000_66e15589f70b2481.txt` (OpenAPI 3.0.1; the document wins over
-`vendor-docs/infigo.md` where they disagree); the sandbox serves the same readings:
+Readings of the Infigo API Documentation (OpenAPI 3.0.1, version 15696, served by each platform at
+`https://<platform-host>/services/api`; operations and schemas are cited by their names, the
+authentication and rate-limit guide is the description of its `Authorization` security scheme;
+https://infigosoftware.zendesk.com/hc/en-us/requests/new issues tokens); the sandbox serves
+the same readings:
 - Auth: Basic with the API token as user name and an empty password (`base64(token + ":")`).
 - Rate limit: 50 requests per rolling 10 s per token (prose of the security scheme). Every
   request of every resource, thread and concurrent run (a backfill's workers) takes a slot

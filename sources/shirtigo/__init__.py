@@ -1,7 +1,8 @@
 """Shirtigo Cockpit API (print-on-demand) as a dlt source.
 
-Readings of `seeds/002_185847681da5f6c1.txt` (the document wins over `vendor-docs/shirtigo.md`
-where they disagree); the sandbox serves the same readings:
+Readings of the Shirtigo Cockpit API Reference, version 1.0.0 (API endpoint
+https://cockpit.shirtigo.de/api; cited below by operation);
+the sandbox serves the same readings:
 - Auth: the static API key as `Authorization: Bearer <key>` (OAuth is not used to sync).
 - `GET /orders` and `GET /payments`: `page`/`items` paging with `meta.pagination`; the page
   count comes from `meta.pagination.total_pages`, the rest of the pages are fetched

@@ -1,7 +1,8 @@
 """Yodify API (B2B commerce) as a dlt source.
 
-Readings of `seeds/003_433657943a89d30e.txt` (the document wins over `vendor-docs/yodify.md`
-where they disagree); the sandbox serves the same readings:
+Readings of the Yodify API reference (OAuth2 scope `yodify`; the published reference prints no
+URL of its own, so its sections are cited by their headings, e.g. "Retrieve a List of Orders");
+the sandbox serves the same readings:
 - Auth: OAuth2 client credentials (scope `yodify`) at `token_url`, a config value; the
   document lost its flow and token URL, so `/connect/token` on the base URL's host is the
   default (a relative `token_url` is taken on that host). The token is fetched lazily and
