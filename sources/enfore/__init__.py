@@ -98,14 +98,13 @@ from typing import Optional
 import dlt
 
 from ..common.changes import ChangeFilter
-from ..common.errors import VendorConfigError, VendorDataError
+from ..common.errors import VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import Auth, RetryPolicy, RunMetrics, TokenAuth, VendorClient
+from ..common.http import Auth, RunMetrics, TokenAuth, VendorClient
 from ..common.paging import Gaps, ListingGap, hold_cursor, note_gap, ordered_map
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
 from ..common.timeutil import window_bounds
 from ..common.windows import WindowGap, WindowTooDense, scan_range
-from . import settings as S
 from .helpers import (
     DOCUMENT_AS_SENT,
     ITEM_AS_SENT,
@@ -120,8 +119,8 @@ from .helpers import (
     token_fetcher,
     version_of,
 )
+from .settings import VENDOR, WINDOW_MAX_PAGES, Settings
 
-VENDOR = S.VENDOR
 RESOURCES = ("products", "invoices", "credit_memos", "customers", "voided_invoices")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("invoices", "credit_memos", "customers", "voided_invoices")
@@ -154,21 +153,6 @@ INVOICE_HINTS = {"write_disposition": "merge", "primary_key": "id", "columns": _
 CREDIT_MEMO_HINTS = {**INVOICE_HINTS, "columns": {**_DOCUMENT_COLUMNS, **columns(reasons=TEXT)}}
 
 
-def _setting(name: str) -> str:
-    return f"sources.{VENDOR}.{name}"
-
-
-def _check_range(name: str, value: object, low: float, high: float | None = None) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not (number >= low and (high is None or number <= high)):
-        limits = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise VendorConfigError(VENDOR, f"{name} must be {limits}, not {value!r}.", setting=_setting(name))
-    return number
-
-
 @dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=1)
 def source(
     base_url: str = dlt.config.value,
@@ -176,16 +160,16 @@ def source(
     app_name: str = dlt.config.value,
     app_secret: str = dlt.secrets.value,
     auth_url: Optional[str] = None,
-    start_date: Optional[str] = S.START_DATE,
+    start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
-    lookback_hours: float = S.LOOKBACK_HOURS,
-    window_hours: float = S.WINDOW_HOURS,
-    document_page_size: int = S.DOCUMENT_PAGE_SIZE,
-    products_page_size: int = S.PRODUCTS_PAGE_SIZE,
-    max_offset: int = S.MAX_OFFSET,
-    max_workers: int = S.MAX_WORKERS,
-    request_timeout_s: float = 30.0,
-    max_attempts: int = 6,
+    lookback_hours: float = Settings.lookback_hours,
+    window_hours: float = Settings.window_hours,
+    document_page_size: int = Settings.document_page_size,
+    products_page_size: int = Settings.products_page_size,
+    max_offset: int = Settings.max_offset,
+    max_workers: int = Settings.max_workers,
+    request_timeout_s: float = Settings.request_timeout_s,
+    max_attempts: int = Settings.max_attempts,
     gaps: Optional[Gaps] = None,
     metrics: Optional[RunMetrics] = None,
 ):
@@ -195,25 +179,22 @@ def source(
     and leaves the incremental cursors alone. `gaps` (the run's) collects windows that could
     not be verified; without it such a window fails the run.
     `metrics` (the run's) counts its requests."""
-    for name, value in (("org_id", org_id), ("app_name", app_name), ("app_secret", app_secret)):
-        if not str(value or "").strip():
-            raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
+    cfg = Settings.checked(locals())
     org_id, app_name, app_secret = str(org_id).strip(), str(app_name).strip(), str(app_secret).strip()
-    page_size = int(_check_range("document_page_size", document_page_size, 1, S.DOCUMENT_PAGE_SIZE_MAX))
-    product_page_size = int(_check_range("products_page_size", products_page_size, 1, S.PRODUCTS_PAGE_SIZE_MAX))
-    lookback_s = _check_range("lookback_hours", lookback_hours, 0) * 3600
-    step = timedelta(hours=_check_range("window_hours", window_hours, 0.01))
-    ceiling = int(_check_range("max_offset", max_offset, page_size))
-    workers = int(_check_range("max_workers", max_workers, 1, 32))
-    start, end = window_bounds(VENDOR, start_date, end_date)
+    page_size, product_page_size = cfg.document_page_size, cfg.products_page_size
+    if cfg.max_offset < page_size:
+        raise cfg.problem("max_offset", f"max_offset must be at least document_page_size ({page_size}), "
+                                        f"not {cfg.max_offset}.")
+    lookback_s, step = cfg.lookback_hours * 3600, timedelta(hours=cfg.window_hours)
+    ceiling, workers = cfg.max_offset, cfg.max_workers
+    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
     if start is None:
-        raise VendorConfigError(VENDOR, "start_date is required (the API lists invoices only in intervals).",
-                                setting=_setting("start_date"))
+        raise cfg.problem("start_date", "start_date is required (the API lists invoices only in intervals).")
     # the token request goes through the same client (retries, redaction, the vendor's clock)
-    client = VendorClient(VENDOR, base_url, Auth(), pool_size=max(4, 2 * workers),
-                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts), metrics=metrics)
+    client = VendorClient(VENDOR, base_url, Auth(), pool_size=max(4, 2 * workers), policy=cfg.retry_policy(),
+                          metrics=metrics)
     client.auth = TokenAuth(token_fetcher(client, auth_url or auth_url_for(client.base_url), org_id, app_name,
-                                          app_secret), _setting("app_secret"))
+                                          app_secret), cfg.setting("app_secret"))
     vendor_now = _VendorClock(client)
     voids_read: dict[str, datetime] = {}        # invoice id -> latest voided_on read this run
     invoice_scan = {"state": "idle"}            # idle | running | done, within this run
@@ -233,8 +214,8 @@ def source(
         try:
             for records in (scan_range(since, until, listing.window_page, step=step, page_size=page_size,
                                        cursor_of=processed_at, key_of=lambda r: r["id"], workers=workers,
-                                       max_offset=ceiling, max_pages=S.WINDOW_MAX_PAGES,
-                                       attempts=max_attempts, known=changes.newest())
+                                       max_offset=ceiling, max_pages=WINDOW_MAX_PAGES,
+                                       attempts=cfg.max_attempts, known=changes.newest())
                             if since < until else ()):
                 scanned.update(str(record_id(r)) for r in records)
                 read = quarantine.read(records, lambda r: (document_row(r), version_of(r)), record_id)

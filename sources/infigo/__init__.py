@@ -77,9 +77,9 @@ from urllib.parse import quote
 import dlt
 
 from ..common.changes import ChangeFilter
-from ..common.errors import VendorConfigError, VendorDataError
+from ..common.errors import VendorDataError
 from ..common.hints import JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, RunMetrics, VendorClient, shared_budget
+from ..common.http import RunMetrics, VendorClient, shared_budget
 from ..common.lookback import Horizon
 from ..common.paging import Gaps, ListingGap, fan_out, hold_cursor, note_gap, ordered_map, select, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
@@ -105,8 +105,8 @@ from .helpers import (
     product_row,
     snake,
 )
+from .settings import VENDOR, Settings
 
-VENDOR = S.VENDOR
 #: documented fields of loaded records that are deliberately not loaded (see the docstring)
 NOT_LOADED = {"customers": {"Password": "a secret, never stored"}}
 RESOURCES = ("products", "customers", "orders", "order_line_items")
@@ -116,50 +116,28 @@ WINDOWED_RESOURCES = ("orders", "order_line_items")
 TRANSFORMERS = {"order_line_items": "orders"}
 
 
-def _setting(name: str) -> str:
-    return f"sources.{VENDOR}.{name}"
-
-
 def _hints(money: tuple = (), times: tuple = (), json: tuple = (), **extra: dict) -> dict:
     return columns(**{snake(k): MONEY6 for k in money}, **{snake(k): UTC_TS for k in times},
                    **{snake(k): JSON for k in json}, **extra)
-
-
-def _positive(value: object, name: str, kind=int):
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number <= 0:
-        raise VendorConfigError(VENDOR, f"{name} must be a positive number, not {value!r}.", setting=_setting(name))
-    return number
-
-
-def _roles(value: object) -> list[str]:
-    roles = [r.strip() for r in (value.split(",") if isinstance(value, str) else value or []) if str(r).strip()]
-    if not roles:
-        raise VendorConfigError(VENDOR, "customer_roles is empty; list at least one role, e.g. Registered,Guests.",
-                                setting=_setting("customer_roles"))
-    return roles
 
 
 @dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=1)
 def source(
     base_url: str = dlt.config.value,
     api_token: str = dlt.secrets.value,
-    start_date: Optional[str] = S.START_DATE,
+    start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
-    page_size: int = S.PAGE_SIZE,
-    orders_lookback_hours: float = S.ORDERS_LOOKBACK_HOURS,
-    customers_lookback_hours: float = S.CUSTOMERS_LOOKBACK_HOURS,
-    customer_roles: list[str] | str = S.CUSTOMER_ROLES,
-    store_currency: str = S.STORE_CURRENCY,
-    rate_limit_per_window: int = S.RATE_LIMIT_PER_WINDOW,
-    rate_limit_window_s: float = S.RATE_LIMIT_WINDOW_S,
-    rate_limit_margin_s: float = S.RATE_LIMIT_MARGIN_S,
-    max_workers: int = S.MAX_WORKERS,
-    request_timeout_s: float = 30.0,
-    max_attempts: int = 6,
+    page_size: int = Settings.page_size,
+    orders_lookback_hours: float = Settings.orders_lookback_hours,
+    customers_lookback_hours: float = Settings.customers_lookback_hours,
+    customer_roles: list[str] | str = Settings.customer_roles,
+    store_currency: str = Settings.store_currency,
+    rate_limit_per_window: int = Settings.rate_limit_per_window,
+    rate_limit_window_s: float = Settings.rate_limit_window_s,
+    rate_limit_margin_s: float = Settings.rate_limit_margin_s,
+    max_workers: int = Settings.max_workers,
+    request_timeout_s: float = Settings.request_timeout_s,
+    max_attempts: int = Settings.max_attempts,
     gaps: Optional[Gaps] = None,
     metrics: Optional[RunMetrics] = None,
 ):
@@ -167,19 +145,13 @@ def source(
     orders window: with `end_date` set the run is a backfill and leaves the cursors alone.
     `gaps` (the run's) collects listing holes; without it a hole fails the run.
     `metrics` (the run's) counts its requests."""
-    token = str(api_token or "").strip()
-    if not token:
-        raise VendorConfigError(VENDOR, "no API token is set.", setting=_setting("api_token"))
-    page_size = _positive(page_size, "page_size")
-    workers = _positive(max_workers, "max_workers")
-    budget = shared_budget(VENDOR, token, _positive(rate_limit_per_window, "rate_limit_per_window"),
-                           _positive(rate_limit_window_s, "rate_limit_window_s", float),
-                           margin_s=max(0.0, float(rate_limit_margin_s)))
-    roles = _roles(customer_roles)
-    start, end = window_bounds(VENDOR, start_date, end_date)
-    client = VendorClient(VENDOR, base_url, basic_auth(token, _setting("api_token")), budget=budget,
-                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=4 * workers, metrics=metrics)
+    cfg = Settings.checked(locals())
+    token, page_size, workers = str(api_token).strip(), cfg.page_size, cfg.max_workers
+    budget = shared_budget(VENDOR, token, cfg.rate_limit_per_window, cfg.rate_limit_window_s,
+                           margin_s=cfg.rate_limit_margin_s)
+    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    client = VendorClient(VENDOR, base_url, basic_auth(token, cfg.setting("api_token")), budget=budget,
+                          policy=cfg.retry_policy(), pool_size=4 * workers, metrics=metrics)
 
     def listing(scoped: VendorClient, path: str, params: dict | None = None) -> list:
         return select(VENDOR, scoped.get(path, params=params).parsed, None, f"GET {path}")
@@ -222,20 +194,20 @@ def source(
         else:
             raise VendorDataError(VENDOR, "the product pages and GET /catalog/product disagreed three times "
                                           "(the catalog is changing while it is read); retry the sync later.")
-        yield from snapshot_items("products", records, lambda p: product_row(p, store_currency), _record_id)
+        yield from snapshot_items("products", records, lambda p: product_row(p, cfg.store_currency), _record_id)
 
     @dlt.resource(write_disposition="merge", primary_key="id",
                   columns=_hints(times=CUSTOMER_TIMES, json=CUSTOMER_JSON, changed_at=UTC_TS,
                                  email=TEXT, company_name=TEXT, full_name=TEXT))
     def customers(
-        changed_at=dlt.sources.incremental("changed_at", initial_value=start, lag=customers_lookback_hours * 3600,
+        changed_at=dlt.sources.incremental("changed_at", initial_value=start, lag=cfg.customers_lookback_hours * 3600,
                                            range_start="closed", on_cursor_value_missing="include"),
     ) -> Iterator[list]:
         scoped = client.for_resource("customers")
         since = changed_at.start_value
         changes = ChangeFilter(dlt.current.resource_state(), since)
         customers_quarantine = quarantine("customers")
-        base = {"Role": roles, "OrderBy": 0, "OrderDirection": 0, "PerPage": page_size}
+        base = {"Role": list(cfg.customer_roles), "OrderBy": 0, "OrderDirection": 0, "PerPage": page_size}
         for filter_name in ("CreatedFrom", "LastActivityFrom") if since else (None,):
             params = {**base, filter_name: iso_utc(since)} if filter_name else base
             for page in until_gap(gaps, "customers", fan_out(
@@ -257,7 +229,7 @@ def source(
         horizon = Horizon(state, key="listed_until")
         since = start
         if horizon.last_sync is not None:
-            since = horizon.window_start(scoped.server_now(), timedelta(hours=orders_lookback_hours))
+            since = horizon.window_start(scoped.server_now(), timedelta(hours=cfg.orders_lookback_hours))
             since = max(since, start) if start else since
         params = {"orderedBefore": iso_utc(end)} if end else {}
         if since:

@@ -1,32 +1,43 @@
-"""Infigo constants: defaults for the settings in `[sources.infigo]` and the API's enums."""
+"""Infigo settings (`[sources.infigo]`, declared once: defaults and allowed values) and the API's enums."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..common.settings import VendorSettings, within
 
 VENDOR = "infigo"
-START_DATE = "2020-01-01"
-#: records per page of /catalog/v2/product and /customer/v2, and order details per loaded chunk
-PAGE_SIZE = 100
-#: the orders window re-lists this far behind the vendor clock of the previous run (orders
-#: committed late, clock skew); changed orders outside it are caught by the open-order re-poll
-ORDERS_LOOKBACK_HOURS = 48
-CUSTOMERS_LOOKBACK_HOURS = 48
 #: `filterByStatus` values re-polled every run: everything not Complete (40) or Cancelled (50).
 #: 10 alone should do ("Open (not complete/cancelled)"), but if 10 means only Open the others
 #: are still asked for; the union costs three extra id lists
 OPEN_STATUSES = (10, 20, 30, 60)
 #: an order in these statuses no longer changes (Complete, Cancelled): it leaves the re-poll
 CLOSED_STATUSES = (40, 50)
-#: `/customer/v2` defaults to Registered; guest checkouts are customers of role Guests
-CUSTOMER_ROLES = ("Registered", "Guests")
-#: products carry no currency: they are priced in the store's default currency
-STORE_CURRENCY = "GBP"
-#: the documented limit: 50 requests per rolling 10 s per token
-RATE_LIMIT_PER_WINDOW = 50
-RATE_LIMIT_WINDOW_S = 10.0
-#: widens the client's window so a request sent just after a slot frees cannot reach the
-#: server before it frees there (measured: see benchmarks/infigo_rate_limit.py)
-RATE_LIMIT_MARGIN_S = 0.25
-#: detail and line-item fetches in flight; the rate budget, not this, caps the request rate (16
-#: keep up with a raised limit at ~50 ms per request)
-MAX_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class Settings(VendorSettings):
+    vendor = VENDOR
+    credentials = ("api_token",)
+
+    #: records per page of /catalog/v2/product and /customer/v2, and order details per loaded chunk
+    page_size: int = within(100, low=1)
+    #: the orders window re-lists this far behind the vendor clock of the previous run (orders
+    #: committed late, clock skew); changed orders outside it are caught by the open-order re-poll
+    orders_lookback_hours: float = within(48, low=0)
+    customers_lookback_hours: float = within(48, low=0)
+    #: `/customer/v2` defaults to Registered; guest checkouts are customers of role Guests
+    customer_roles: tuple[str, ...] = ("Registered", "Guests")
+    #: products carry no currency: they are priced in the store's default currency
+    store_currency: str = "GBP"
+    #: the documented limit: 50 requests per rolling 10 s per token
+    rate_limit_per_window: int = within(50, low=1)
+    rate_limit_window_s: float = within(10.0, above=0)
+    #: widens the client's window so a request sent just after a slot frees cannot reach the
+    #: server before it frees there (measured: see benchmarks/infigo_rate_limit.py)
+    rate_limit_margin_s: float = within(0.25, low=0)
+    #: detail and line-item fetches in flight; the rate budget, not this, caps the request rate (16
+    #: keep up with a raised limit at ~50 ms per request)
+    max_workers: int = within(16, low=1, high=32, why="requests in flight per resource")
 
 # Enums as the document names them (`x-enumNames`); the wire carries the numeric codes.
 ORDER_STATUS = {10: "Open", 20: "Paid", 30: "Shipped", 40: "Complete", 50: "Cancelled", 60: "Delivered"}

@@ -46,13 +46,11 @@ from typing import Optional
 import dlt
 
 from ..common.changes import ChangeFilter, snapshot_changed
-from ..common.errors import VendorConfigError
 from ..common.hints import BOOL, JSON, MONEY, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, RunMetrics, VendorClient, bearer
+from ..common.http import RunMetrics, VendorClient, bearer
 from ..common.paging import Gaps, confirmed, fan_out, select, until_gap
 from ..common.quarantine import split_readable
 from ..common.timeutil import cut_at, window_bounds, zone
-from . import settings as S
 from .helpers import (
     LINE_AS_SENT,
     ORDER_AS_SENT,
@@ -64,8 +62,8 @@ from .helpers import (
     product_row,
     version_of,
 )
+from .settings import VENDOR, Settings
 
-VENDOR = S.VENDOR
 RESOURCES = ("products", "orders", "customers", "payments")
 #: resources whose rows are placed in time, so a backfill window applies to them
 WINDOWED_RESOURCES = ("orders", "customers", "payments")
@@ -74,23 +72,19 @@ TRANSFORMERS = {"customers": "orders"}
 
 
 
-def _setting(name: str) -> str:
-    return f"sources.{VENDOR}.{name}"
-
-
 @dlt.source(name=VENDOR, section=VENDOR, max_table_nesting=1)
 def source(
     base_url: str = dlt.config.value,
     api_key: str = dlt.secrets.value,
-    start_date: Optional[str] = S.START_DATE,
+    start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
-    page_size: int = S.PAGE_SIZE,
-    mutation_horizon_days: float = S.MUTATION_HORIZON_DAYS,
-    payments_lookback_days: float = S.PAYMENTS_LOOKBACK_DAYS,
-    source_timezone: str = S.SOURCE_TIMEZONE,
-    max_workers: int = S.MAX_WORKERS,
-    request_timeout_s: float = 30.0,
-    max_attempts: int = 6,
+    page_size: int = Settings.page_size,
+    mutation_horizon_days: float = Settings.mutation_horizon_days,
+    payments_lookback_days: float = Settings.payments_lookback_days,
+    source_timezone: str = Settings.source_timezone,
+    max_workers: int = Settings.max_workers,
+    request_timeout_s: float = Settings.request_timeout_s,
+    max_attempts: int = Settings.max_attempts,
     gaps: Optional[Gaps] = None,
     metrics: Optional[RunMetrics] = None,
 ):
@@ -99,27 +93,22 @@ def source(
     run is a backfill and leaves the incremental cursors alone. `gaps` (the run's) collects
     listing holes; without it a hole fails the run.
     `metrics` (the run's) counts its requests."""
-    if not str(api_key or "").strip():
-        raise VendorConfigError(VENDOR, "no API key is set.", setting=_setting("api_key"))
-    if int(page_size) < 1:
-        raise VendorConfigError(VENDOR, f"page_size must be at least 1, not {page_size}.",
-                                setting=_setting("page_size"))
-    tz = zone(VENDOR, source_timezone, _setting("source_timezone"))
-    start, end = window_bounds(VENDOR, start_date, end_date)
-    client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), _setting("api_key")),
-                          policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=max(4, 2 * max_workers), metrics=metrics)
+    cfg = Settings.checked(locals())
+    tz = zone(VENDOR, cfg.source_timezone, cfg.setting("source_timezone"))
+    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), cfg.setting("api_key")),
+                          policy=cfg.retry_policy(), pool_size=max(4, 2 * cfg.max_workers), metrics=metrics)
     vendor_now = _VendorClock()
 
     def pages(resource: str, path: str, cursor: dlt.sources.incremental) -> Iterator[list]:
         """The listing from the cursor's start to now, oldest first, pages fetched concurrently."""
         scoped = client.for_resource(resource)
         since = cursor.start_value or start
-        params = {"items": page_size, "sort_col": "created_at", "sort_dir": "asc",
+        params = {"items": cfg.page_size, "sort_col": "created_at", "sort_dir": "asc",
                   "period": days_between(since, vendor_now(scoped)) + 1}
         return until_gap(gaps, resource, fan_out(
             scoped, path, params=params, page_param="page", first_page=1, total_pages=_total_pages,
-            page_size_of=_per_page, total_items_of=_total_items, data_selector="data", workers=max_workers))
+            page_size_of=_per_page, total_items_of=_total_items, data_selector="data", workers=cfg.max_workers))
 
     @dlt.resource(write_disposition={"disposition": "merge", "strategy": "scd2"}, primary_key="id",
                   columns={**columns(price=MONEY, updated_at=UTC_TS, colors=JSON, description=TEXT, is_rendered=BOOL,
@@ -149,7 +138,7 @@ def source(
                   })
     def orders(
         created_at=dlt.sources.incremental("created_at", initial_value=start, end_value=end,
-                                           lag=mutation_horizon_days * 86400, range_start="closed",
+                                           lag=cfg.mutation_horizon_days * 86400, range_start="closed",
                                            on_cursor_value_missing="include"),
     ) -> Iterator[list]:
         backfill = created_at.end_value is not None
@@ -183,7 +172,7 @@ def source(
                                   vat_amount=MONEY, order_reference=TEXT))
     def payments(
         created_at=dlt.sources.incremental("created_at", initial_value=start, end_value=end,
-                                           lag=payments_lookback_days * 86400, range_start="closed"),
+                                           lag=cfg.payments_lookback_days * 86400, range_start="closed"),
     ) -> Iterator[list]:
         backfill = created_at.end_value is not None
         changes = ChangeFilter(None if backfill else dlt.current.resource_state(), created_at.start_value)

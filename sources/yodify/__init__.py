@@ -102,9 +102,8 @@ from urllib.parse import urljoin
 import dlt
 
 from ..common.changes import ChangeFilter, snapshot_changed
-from ..common.errors import VendorConfigError
 from ..common.hints import BIGINT, JSON, MONEY6, TEXT, UTC_TS, columns
-from ..common.http import RetryPolicy, RunMetrics, TokenAuth, VendorClient, check_base_url
+from ..common.http import RunMetrics, TokenAuth, VendorClient, check_base_url
 from ..common.lookback import Horizon
 from ..common.paging import Gaps, until_gap
 from ..common.quarantine import Quarantine, readable_rows, snapshot_items
@@ -133,8 +132,8 @@ from .helpers import (
     token_fetcher,
     version_of,
 )
+from .settings import VENDOR, Settings
 
-VENDOR = S.VENDOR
 _TAGS = {"object": "the record type's constant tag",
          "client_identifier": "an echo of the caller's id on write requests; this sync writes nothing"}
 _REFERENCE = "a reference to another record, null unless expanded; its id is loaded beside it"
@@ -162,10 +161,6 @@ ORDER_MONEY = {f: MONEY6 for f in ("subtotal", "freight", "tax", "discount", "tr
 SCD2 = {"disposition": "merge", "strategy": "scd2"}
 
 
-def _setting(name: str) -> str:
-    return f"sources.{VENDOR}.{name}"
-
-
 def _iso(ts: datetime) -> str:
     return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -175,15 +170,15 @@ def source(
     base_url: str = dlt.config.value,
     client_id: str = dlt.secrets.value,
     client_secret: str = dlt.secrets.value,
-    token_url: str = S.TOKEN_URL,
-    scope: str = S.SCOPE,
-    start_date: Optional[str] = S.START_DATE,
+    token_url: str = Settings.token_url,
+    scope: str = Settings.scope,
+    start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
-    page_size: int = S.PAGE_SIZE,
-    late_change_window_days: float = S.LATE_CHANGE_WINDOW_DAYS,
-    max_workers: int = S.MAX_WORKERS,
-    request_timeout_s: float = 30.0,
-    max_attempts: int = 6,
+    page_size: int = Settings.page_size,
+    late_change_window_days: float = Settings.late_change_window_days,
+    max_workers: int = Settings.max_workers,
+    request_timeout_s: float = Settings.request_timeout_s,
+    max_attempts: int = Settings.max_attempts,
     gaps: Optional[Gaps] = None,
     metrics: Optional[RunMetrics] = None,
 ):
@@ -192,25 +187,18 @@ def source(
     the orders window: with `end_date` set the run is a backfill and leaves the state alone.
     `gaps` (the run's) collects listing holes; without it a hole fails the run.
     `metrics` (the run's) counts its requests."""
-    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-        if not str(value or "").strip():
-            raise VendorConfigError(VENDOR, f"no {name} is set.", setting=_setting(name))
-    if not 1 <= int(page_size) <= 100:
-        raise VendorConfigError(VENDOR, f"page_size must be between 1 and 100 (the API's Limit), not {page_size}.",
-                                setting=_setting("page_size"))
-    if float(late_change_window_days) <= 0:
-        raise VendorConfigError(VENDOR, f"late_change_window_days must be positive, not {late_change_window_days}.",
-                                setting=_setting("late_change_window_days"))
-    start, end = window_bounds(VENDOR, start_date, end_date)
-    base = check_base_url(VENDOR, base_url, _setting("base_url"))
-    token_endpoint = check_base_url(VENDOR, urljoin(base + "/", str(token_url).strip()), _setting("token_url"))
+    cfg = Settings.checked(locals())
+    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    base = check_base_url(VENDOR, base_url, cfg.setting("base_url"))
+    token_endpoint = check_base_url(VENDOR, urljoin(base + "/", cfg.token_url), cfg.setting("token_url"))
     secret = str(client_secret).strip()
     register_secret(secret)
-    auth = TokenAuth(lambda: fetch_token(), setting=_setting("client_secret"))
-    client = VendorClient(VENDOR, base, auth, policy=RetryPolicy(timeout_s=request_timeout_s, max_attempts=max_attempts),
-                          pool_size=max(4, 2 * max_workers), metrics=metrics)
-    fetch_token = token_fetcher(client, token_endpoint, str(client_id).strip(), secret, scope, _setting("client_secret"))
-    size, workers = int(page_size), int(max_workers)
+    auth = TokenAuth(lambda: fetch_token(), setting=cfg.setting("client_secret"))
+    client = VendorClient(VENDOR, base, auth, policy=cfg.retry_policy(), pool_size=max(4, 2 * cfg.max_workers),
+                          metrics=metrics)
+    fetch_token = token_fetcher(client, token_endpoint, str(client_id).strip(), secret, cfg.scope,
+                                cfg.setting("client_secret"))
+    size, workers = cfg.page_size, cfg.max_workers
 
     def listing(resource: str, path: str, **params) -> Listing:
         return Listing(client.for_resource(resource), path, params, page_size=size, workers=workers)
@@ -267,7 +255,7 @@ def source(
         watch.forget(set(asked) - returned)
         now = scoped.server_now() or datetime.now(timezone.utc)
         # from the last sync as well as from now: a refund made during a long gap is found too
-        window_start = horizon.window_start(now, timedelta(days=float(late_change_window_days)))
+        window_start = horizon.window_start(now, timedelta(days=cfg.late_change_window_days))
         if horizon.last_sync is None and start:
             # a state from before the last sync's time was kept: its look-backs were measured
             # from now only and may have missed refunds, so this run re-reads them from the start

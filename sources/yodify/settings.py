@@ -1,17 +1,26 @@
-"""Yodify constants: defaults for the settings in `[sources.yodify]` and the API's shape."""
+"""Yodify settings (`[sources.yodify]`, declared once: defaults and allowed values) and the API's shape."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..common.settings import VendorSettings, within
 
 VENDOR = "yodify"
-#: OAuth2 client-credentials token endpoint; a relative URL is taken on the base URL's host
-TOKEN_URL = "/connect/token"
-SCOPE = "yodify"
-#: the documented maximum of `Limit`
-PAGE_SIZE = 100
-#: refunds reach completed orders this long after they were placed; every sync re-scans
-#: that window, measured back from the last successful sync (or now, if earlier), for orders
-#: in a refund status (the API has no "changed since" filter)
-LATE_CHANGE_WINDOW_DAYS = 45
-START_DATE = "2020-01-01"
-MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Settings(VendorSettings):
+    vendor = VENDOR
+    credentials = ("client_id", "client_secret")
+
+    #: OAuth2 client-credentials token endpoint; a relative URL is taken on the base URL's host
+    token_url: str = "/connect/token"
+    scope: str = "yodify"
+    page_size: int = within(100, low=1, high=100, why="the API's Limit")
+    #: refunds reach completed orders this long after they were placed; every sync re-scans
+    #: that window, measured back from the last successful sync (or now, if earlier), for orders
+    #: in a refund status (the API has no "changed since" filter)
+    late_change_window_days: float = within(45, above=0)
 
 #: the document's `order_status` enum; a value outside it loads as sent (the marts flag it)
 ORDER_STATUSES = frozenset({"New", "Processing", "Shipped", "PartiallyShipped", "Complete", "Cancelled", "Received",
