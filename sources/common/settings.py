@@ -86,9 +86,6 @@ class VendorSettings:
         kept: dict[str, Any] = {}
         for spec in fields(cls):
             value = values.get(spec.name, spec.default)
-            if value is None and spec.default is None:
-                kept[spec.name] = None
-                continue
             kept[spec.name] = cls._convert(spec.name, value, types[spec.name], spec.metadata.get("limits"))
         return cls(**kept)
 
