@@ -8,6 +8,7 @@ UTC_TS = {"data_type": "timestamp", "timezone": True}
 JSON = {"data_type": "json"}
 TEXT = {"data_type": "text"}
 BIGINT = {"data_type": "bigint"}
+DOUBLE = {"data_type": "double"}
 BOOL = {"data_type": "bool"}
 
 

@@ -162,6 +162,7 @@ def source(
     auth_url: Optional[str] = None,
     start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
+    present_from: Optional[str] = None,
     lookback_hours: float = Settings.lookback_hours,
     window_hours: float = Settings.window_hours,
     document_page_size: int = Settings.document_page_size,
@@ -178,7 +179,9 @@ def source(
     bound the `processed_date_and_time` windows: with `end_date` set the run is a backfill
     and leaves the incremental cursors alone. `gaps` (the run's) collects windows that could
     not be verified; without it such a window fails the run.
-    `metrics` (the run's) counts its requests."""
+    `metrics` (the run's) counts its requests. `present_from` (set by `pipelines.history`)
+    starts the windowed resources there instead of `start_date`: the history before it loads
+    in slices."""
     cfg = Settings.checked(locals())
     org_id, app_name, app_secret = str(org_id).strip(), str(app_name).strip(), str(app_secret).strip()
     page_size, product_page_size = cfg.document_page_size, cfg.products_page_size
@@ -187,7 +190,7 @@ def source(
                                         f"not {cfg.max_offset}.")
     lookback_s, step = cfg.lookback_hours * 3600, timedelta(hours=cfg.window_hours)
     ceiling, workers = cfg.max_offset, cfg.max_workers
-    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    start, end = window_bounds(VENDOR, present_from or cfg.start_date, end_date)
     if start is None:
         raise cfg.problem("start_date", "start_date is required (the API lists invoices only in intervals).")
     # the token request goes through the same client (retries, redaction, the vendor's clock)

@@ -127,6 +127,7 @@ def source(
     api_token: str = dlt.secrets.value,
     start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
+    present_from: Optional[str] = None,
     page_size: int = Settings.page_size,
     orders_lookback_hours: float = Settings.orders_lookback_hours,
     customers_lookback_hours: float = Settings.customers_lookback_hours,
@@ -144,12 +145,15 @@ def source(
     """Products, customers, orders and their line items. `start_date`/`end_date` bound the
     orders window: with `end_date` set the run is a backfill and leaves the cursors alone.
     `gaps` (the run's) collects listing holes; without it a hole fails the run.
-    `metrics` (the run's) counts its requests."""
+    `metrics` (the run's) counts its requests. `present_from` (set by `pipelines.history`)
+    starts the windowed resources there instead of `start_date`: the history before it loads
+    in slices."""
     cfg = Settings.checked(locals())
     token, page_size, workers = str(api_token).strip(), cfg.page_size, cfg.max_workers
     budget = shared_budget(VENDOR, token, cfg.rate_limit_per_window, cfg.rate_limit_window_s,
                            margin_s=cfg.rate_limit_margin_s)
     start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    orders_start = window_bounds(VENDOR, present_from, None)[0] if present_from else start
     client = VendorClient(VENDOR, base_url, basic_auth(token, cfg.setting("api_token")), budget=budget,
                           policy=cfg.retry_policy(), pool_size=4 * workers, metrics=metrics)
 
@@ -227,10 +231,10 @@ def source(
         scoped = client.for_resource("orders")
         state = None if end is not None else dlt.current.resource_state()
         horizon = Horizon(state, key="listed_until")
-        since = start
+        since = orders_start
         if horizon.last_sync is not None:
             since = horizon.window_start(scoped.server_now(), timedelta(hours=cfg.orders_lookback_hours))
-            since = max(since, start) if start else since
+            since = max(since, orders_start) if orders_start else since
         params = {"orderedBefore": iso_utc(end)} if end else {}
         if since:
             params["orderedAfter"] = iso_utc(since - timedelta(seconds=1))   # "after" is exclusive

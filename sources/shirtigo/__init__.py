@@ -78,6 +78,7 @@ def source(
     api_key: str = dlt.secrets.value,
     start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
+    present_from: Optional[str] = None,
     page_size: int = Settings.page_size,
     mutation_horizon_days: float = Settings.mutation_horizon_days,
     payments_lookback_days: float = Settings.payments_lookback_days,
@@ -92,10 +93,12 @@ def source(
     `start_date`/`end_date` bound the orders and payments windows: with `end_date` set the
     run is a backfill and leaves the incremental cursors alone. `gaps` (the run's) collects
     listing holes; without it a hole fails the run.
-    `metrics` (the run's) counts its requests."""
+    `metrics` (the run's) counts its requests. `present_from` (set by `pipelines.history`)
+    starts the windowed resources there instead of `start_date`: the history before it loads
+    in slices."""
     cfg = Settings.checked(locals())
     tz = zone(VENDOR, cfg.source_timezone, cfg.setting("source_timezone"))
-    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    start, end = window_bounds(VENDOR, present_from or cfg.start_date, end_date)
     client = VendorClient(VENDOR, base_url, bearer(str(api_key).strip(), cfg.setting("api_key")),
                           policy=cfg.retry_policy(), pool_size=max(4, 2 * cfg.max_workers), metrics=metrics)
     vendor_now = _VendorClock()

@@ -174,6 +174,7 @@ def source(
     scope: str = Settings.scope,
     start_date: Optional[str] = Settings.start_date,
     end_date: Optional[str] = None,
+    present_from: Optional[str] = None,
     page_size: int = Settings.page_size,
     late_change_window_days: float = Settings.late_change_window_days,
     max_workers: int = Settings.max_workers,
@@ -186,9 +187,11 @@ def source(
     the customers named on orders, accounts and account users. `start_date`/`end_date` bound
     the orders window: with `end_date` set the run is a backfill and leaves the state alone.
     `gaps` (the run's) collects listing holes; without it a hole fails the run.
-    `metrics` (the run's) counts its requests."""
+    `metrics` (the run's) counts its requests. `present_from` (set by `pipelines.history`)
+    starts the windowed resources there instead of `start_date`: the history before it loads
+    in slices."""
     cfg = Settings.checked(locals())
-    start, end = window_bounds(VENDOR, cfg.start_date, end_date)
+    start, end = window_bounds(VENDOR, present_from or cfg.start_date, end_date)
     base = check_base_url(VENDOR, base_url, cfg.setting("base_url"))
     token_endpoint = check_base_url(VENDOR, urljoin(base + "/", cfg.token_url), cfg.setting("token_url"))
     secret = str(client_secret).strip()
