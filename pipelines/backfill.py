@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sources.common.hints import BIGINT, UTC_TS, columns
+from sources.common.hints import BIGINT, DOUBLE, UTC_TS, columns
 from sources.common.timeutil import windows
 
 from . import ledger
@@ -70,6 +71,19 @@ def is_covered(chunk: tuple[datetime, datetime], resources: list[str],
     return any(s <= a and b <= e and set(resources) <= names for s, e, names in done)
 
 
+def record_chunk(paths: Paths, vendor: Vendor, resources: list[str], start: datetime, end: datetime,
+                 result: VendorResult, run_id: str, seconds: float) -> None:
+    """`[start, end)` of `resources` is loaded: written once its rows are (a kill in between
+    fetches the chunk again, and its rows merge on their keys)."""
+    ledger.write_table(paths, TABLE, [{
+        "vendor": vendor.name, "resources": ",".join(sorted(resources)), "chunk_start": start,
+        "chunk_end": end, "rows": sum(result.rows.values()), "requests": result.total_requests,
+        "seconds": round(seconds, 3), "run_id": run_id, "finished_at": datetime.now(timezone.utc)}],
+        key=("vendor", "resources", "chunk_start", "chunk_end"),
+        hints=columns(chunk_start=UTC_TS, chunk_end=UTC_TS, finished_at=UTC_TS, rows=BIGINT, requests=BIGINT,
+                      seconds=DOUBLE))
+
+
 def run_backfill(paths: Paths, vendor: Vendor, resources: list[str], start: datetime, end: datetime,
                  chunk: timedelta, workers: int, run_id: str) -> BackfillOutcome:
     chunks = windows(start, end, chunk)
@@ -90,6 +104,7 @@ def run_backfill(paths: Paths, vendor: Vendor, resources: list[str], start: date
             if index is None:
                 return
             a, b = todo[index]
+            started = time.monotonic()
             result = run_vendor(vendor, paths, resources=resources,
                                 source_args={"start_date": a.isoformat(), "end_date": b.isoformat()},
                                 pipeline_name=f"{vendor.pipeline_name}_backfill_{worker}")
@@ -100,12 +115,7 @@ def run_backfill(paths: Paths, vendor: Vendor, resources: list[str], start: date
                 with lock:
                     outcome.failed.append(f"[{a:%Y-%m-%d %H:%M}, {b:%Y-%m-%d %H:%M}): {result.error}")
                 return
-            ledger.write_table(paths, TABLE, [{
-                "vendor": vendor.name, "resources": ",".join(sorted(resources)), "chunk_start": a,
-                "chunk_end": b, "rows": sum(result.rows.values()), "run_id": run_id,
-                "finished_at": datetime.now(timezone.utc)}],
-                key=("vendor", "resources", "chunk_start", "chunk_end"),
-                hints=columns(chunk_start=UTC_TS, chunk_end=UTC_TS, finished_at=UTC_TS, rows=BIGINT))
+            record_chunk(paths, vendor, resources, a, b, result, run_id, time.monotonic() - started)
             with lock:
                 outcome.done += 1
                 progress = outcome.skipped + outcome.done

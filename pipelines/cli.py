@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--wait-timeout", type=float, default=None, metavar="SECONDS",
                       help="how long to wait for another program holding the DuckDB file (default: 10 "
                            "without --wait; 1800 with it, or [vendorsync] wait_timeout_seconds); then exit 7")
+    sync.add_argument("--history-minutes", type=float, default=None, metavar="MINUTES",
+                      help="fill the history a first sync left (oldest last) for at most this long, then stop "
+                           "(the next sync goes on); 0: only the present; default: until it is all loaded")
     sync.add_argument("--full-refresh", action="store_true",
                       help="reload the selected vendors and resources from their start date (their cursors "
                            "are reset first; analysts keep the old rows until the new ones commit)")
@@ -76,12 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_results(results, dbt_result=None) -> None:
+def _print_results(results, dbt_result=None, history=()) -> None:
     print(f"\n{'vendor':<10} {'status':<8} {'rows':>8} {'requests':>9} {'retries':>8} {'seconds':>8}")
-    for r in results:
-        print(f"{r.vendor:<10} {r.status:<8} {sum(r.rows.values()):>8} "
-              f"{r.total_requests:>9} {r.total_retries:>8} {r.seconds:>8.1f}")
-    for r in results:
+    for label, rows in (("", results), (" history", history)):
+        for r in rows:
+            print(f"{r.vendor + label:<10} {r.status:<8} {sum(r.rows.values()):>8} "
+                  f"{r.total_requests:>9} {r.total_retries:>8} {r.seconds:>8.1f}")
+    for r in [*results, *history]:
         if r.error:
             print(f"  {r.error}")
         if r.quarantined:
@@ -117,10 +121,9 @@ def _exit_code(results, built) -> int:
 
 
 def cmd_sync(args, paths) -> int:
-    from . import ledger, transform
     from .lock import sync_lock
     from .logs import event
-    from .runner import run_vendors
+    from .sync import run_sync
     from .vendors import pick_vendors, resources_for
 
     vendors = pick_vendors(args.vendor)
@@ -129,19 +132,16 @@ def cmd_sync(args, paths) -> int:
         if v.name not in resources:
             event("%s: not synced, it has no resource %s", v.name, ", ".join(args.resource), vendor=v.name)
     vendors = [v for v in vendors if v.name in resources]
+    if args.history_minutes is not None and args.history_minutes < 0:
+        raise ValueError(f"--history-minutes must be 0 or more, not {args.history_minutes:g}")
     command = "sync --full-refresh" if args.full_refresh else "sync"
     with sync_lock(paths.lock_anchor, command).acquire(wait=args.wait):
         if paths.destination == "duckdb":
             _wait_for_outside_holders(paths, args)
-        run_id = ledger.new_run_id()
-        ledger.write(paths, [ledger.running(run_id, command, v.name) for v in vendors])
-        results = run_vendors(vendors, paths, resources=resources, full_refresh=args.full_refresh)
-        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, command)])
-        built = None
-        if not args.no_transform and any(r.loaded for r in results):
-            built = transform.build(paths)
-    _print_results(results, built)
-    return _exit_code(results, built)
+        outcome = run_sync(paths, vendors, command=command, resources=resources, full_refresh=args.full_refresh,
+                           build_marts=not args.no_transform, history_minutes=args.history_minutes)
+    _print_results(outcome.present, outcome.built, outcome.history)
+    return _exit_code(outcome.results, outcome.built)
 
 
 def reset_all(paths, vendors, resources: dict[str, list[str] | None]) -> list:

@@ -11,12 +11,11 @@ from decimal import Decimal
 
 from sandbox.client import SandboxProcess
 
-from . import ledger, marts, transform
+from . import marts
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_TRANSFORM
-from .ledger import new_run_id
 from .logs import event
-from .runner import run_vendors
 from .settings import Paths
+from .sync import run_sync
 from .vendors import VENDORS
 from .warehouse import OPS_DATASET, OPS_PIPELINE, describe, execute, query
 
@@ -129,17 +128,15 @@ def run_demo(paths: Paths, seed: int, scale: str) -> int:
     with SandboxProcess(seed=seed, scale=scale, vendors=list(VENDORS), state_file=paths.sandbox_state) as sb:
         point_sources_at(sb)
         apply_speedups(sb)
-        run_id = new_run_id()
-        results = run_vendors(list(VENDORS.values()), paths)
-        ledger.write(paths, [row for r in results for row in r.ledger_rows(run_id, "demo")])
-        if not all(r.ok for r in results):
-            for r in results:
+        outcome = run_sync(paths, list(VENDORS.values()), command="demo")
+        if not all(r.ok for r in outcome.results):
+            for r in outcome.results:
                 if not r.ok:
                     print(f"vendorsync: {r.error}")
             return EXIT_FAILED
-        built = transform.build(paths)
-        if not built.ok:
-            print(f"vendorsync: {built.error}")
+        built = outcome.built
+        if built is None or not built.ok:
+            print(f"vendorsync: {built.error if built else 'the marts were not built'}")
             return EXIT_TRANSFORM
         truths = {name: sb.control.truth(name) for name in VENDORS}
     rows = marts.summary(paths)

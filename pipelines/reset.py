@@ -7,6 +7,9 @@ analysts keep reading the old rows, and the reload merges the vendor's current r
 on their primary keys as each load commits. The forgotten state is itself a load (dlt's state-
 only drop), committed to the warehouse in one transaction: a kill leaves the old cursors or the
 reset ones, never half of them, and a reload that dies is finished by the next sync.
+A vendor whose first sync planned its history (`pipelines.history`) also forgets which history
+slices of the chosen resources are loaded, so their history is fetched again too (the other
+resources' is not).
 Records the vendor no longer lists stay; full snapshots (products, accounts, ...) flag them as
 deleted on the reload, as on every sync.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 import dlt
 from dlt.pipeline.helpers import pipeline_drop
 
+from .history import forget_coverage
 from .lock import write_lock
 from .logs import event
 from .runner import with_dependents
@@ -57,6 +61,8 @@ def reset_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None) -> R
     drop = pipeline_drop(pipeline, resources=chosen, state_only=True)
     if drop.is_empty:
         return ResetOutcome(vendor.name, chosen, had_state=False)
+    if set(chosen) & set(vendor.windowed_resources):
+        forget_coverage(paths, vendor, chosen)      # first: a kill before the drop refetches, never skips
     with write_lock(paths.lock_anchor, f"reset {vendor.name}"):
         drop()
     event("%s: reset %s; the next sync reloads them from the start date", vendor.name, ", ".join(chosen),

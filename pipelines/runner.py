@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dlt
 
@@ -34,6 +34,9 @@ from .settings import Paths
 from .state import adopt_warehouse_state, pending_can_finish
 from .vendors import Vendor
 from .warehouse import destination_for, loader_file_format
+
+if TYPE_CHECKING:
+    from .history import HistorySettings
 
 log = logging.getLogger("vendorsync.run")
 PROGRESS_EVERY_S = 15
@@ -168,9 +171,11 @@ def clear_committed_leftovers(pipeline: dlt.Pipeline) -> list[str]:
 
 def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = None,
                source_args: dict | None = None, pipeline_name: str | None = None,
-               destination: Any = None, arrow: bool = True) -> VendorResult:
+               destination: Any = None, arrow: bool = True, run_kind: str = "") -> VendorResult:
     """Extract, normalize and load one vendor. Never raises: the outcome is in the result.
-    Pages load as Arrow tables (`pipelines.arrow`) unless `arrow` is False."""
+    Pages load as Arrow tables (`pipelines.arrow`) unless `arrow` is False. `run_kind` names
+    the run for the crash points (`slice`: its steps are `slice-extract`, ...)."""
+    step = f"{run_kind}-" if run_kind else ""
     started = datetime.now(timezone.utc)
     metrics = RunMetrics()    # this run's requests only, whatever else runs in the process
     name = pipeline_name or vendor.pipeline_name
@@ -207,11 +212,11 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
                               if source.schema.name in pipeline.schema_names else None)
             t0 = time.monotonic()
             progress.phase = "extracting"
-            with crash_point("extract"):
+            with crash_point(step + "extract"):
                 pipeline.extract(source, loader_file_format=loader_file_format(paths))
             t1 = time.monotonic()
             progress.phase = "normalizing"
-            with crash_point("normalize"):
+            with crash_point(step + "normalize"):
                 info = pipeline.normalize()
             t2 = time.monotonic()
             tables = dict(info.row_counts) if info else {}
@@ -219,7 +224,7 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
             with write_lock(paths.lock_anchor, f"load {name}"):
                 t3 = time.monotonic()
                 progress.phase = "loading"
-                with crash_point("load"):
+                with crash_point(step + "load"):
                     pipeline.load()
             t4 = time.monotonic()
         log.debug("%s: extract %.1fs normalize %.1fs load wait %.1fs load %.1fs", name,
@@ -247,10 +252,13 @@ def run_vendor(vendor: Vendor, paths: Paths, *, resources: list[str] | None = No
 
 
 def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None,
-                source_args: dict | None = None, full_refresh: bool = False) -> VendorResult:
+                source_args: dict | None = None, full_refresh: bool = False,
+                history: HistorySettings | None = None) -> VendorResult:
     """A scheduled sync of one vendor: skipped (not failed) while a backfill holds the vendor.
     With `full_refresh`, the chosen resources' cursors are reset first (`pipelines.reset`),
-    under the same hold of the vendor, so no backfill starts between the reset and the reload."""
+    under the same hold of the vendor, so no backfill starts between the reset and the reload.
+    With `history` settings, a first sync loads only the present and plans the history
+    (`pipelines.history`); every later sync starts at the planned boundary."""
     try:
         lock = vendor_lock(paths.lock_anchor, vendor.name, "sync").acquire(wait=False)
     except LockBusy as busy:
@@ -259,27 +267,34 @@ def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None
         event("%s", reason, vendor=vendor.name, status="skipped")
         return VendorResult(vendor.name, "skipped", now, now, error=reason, error_kind="busy")
     with lock:
-        if full_refresh:
-            from .reset import reset_vendor
+        started = datetime.now(timezone.utc)
+        try:
+            if full_refresh:
+                from .reset import reset_vendor
 
-            started = datetime.now(timezone.utc)
-            try:
                 reset_vendor(vendor, paths, resources)
-            except Exception as exc:  # the vendor fails alone, with its cursors as they were
-                error, kind = explain(exc, vendor.name)
-                log.debug("%s: reset failed", vendor.name, exc_info=True)
-                event("%s: FAILED: %s", vendor.name, error, level=logging.ERROR, vendor=vendor.name,
-                      status="failed", error=error)
-                return VendorResult(vendor.name, "failed", started, datetime.now(timezone.utc), error=error,
-                                    error_kind=kind)
+            if history is not None:
+                from .history import has_sync_state, plan_first_sync
+
+                boundary = plan_first_sync(paths, vendor, has_sync_state(paths, vendor), history)
+                if boundary is not None:
+                    source_args = {"present_from": boundary.isoformat(), **(source_args or {})}
+        except Exception as exc:  # the vendor fails alone, with its cursors as they were
+            error, kind = explain(exc, vendor.name)
+            log.debug("%s: reset or history plan failed", vendor.name, exc_info=True)
+            event("%s: FAILED: %s", vendor.name, error, level=logging.ERROR, vendor=vendor.name,
+                  status="failed", error=error)
+            return VendorResult(vendor.name, "failed", started, datetime.now(timezone.utc), error=error,
+                                error_kind=kind)
         return run_vendor(vendor, paths, resources=resources, source_args=source_args)
 
 
 def run_vendors(vendors: list[Vendor], paths: Paths, *, resources: dict[str, list[str] | None] | None = None,
-                source_args: dict[str, dict] | None = None, full_refresh: bool = False) -> list[VendorResult]:
+                source_args: dict[str, dict] | None = None, full_refresh: bool = False,
+                history: HistorySettings | None = None) -> list[VendorResult]:
     """All vendors at once, each in its own thread; loads take turns on the warehouse."""
     event("syncing %s", ", ".join(v.name for v in vendors), vendors=[v.name for v in vendors])
     with ThreadPoolExecutor(max_workers=max(1, len(vendors)), thread_name_prefix="vendor") as pool:
         futures = [pool.submit(sync_vendor, v, paths, (resources or {}).get(v.name),
-                               (source_args or {}).get(v.name), full_refresh) for v in vendors]
+                               (source_args or {}).get(v.name), full_refresh, history) for v in vendors]
         return [f.result() for f in futures]

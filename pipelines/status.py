@@ -22,7 +22,7 @@ from dlt.common.versioned_state import decompress_state
 
 from sources.common.quarantine import TABLE as QUARANTINE
 
-from . import ledger
+from . import history, ledger
 from .holders import WarehouseHeld, holder_in
 from .settings import Paths
 from .vendors import Vendor
@@ -204,18 +204,23 @@ def _vendor_report(read: Reader, paths: Paths, vendor: Vendor, now: datetime, la
     fresh = age_h is not None and age_h <= threshold and not failed_last
     cursor = cursors(stored_state(read, vendor), vendor)
     rows = row_counts(read, vendor)
+    filling = history.progress(read, vendor)
     resources = []
     for r in vendor.resources:
         path, value = cursor.get(r, (None, None))
+        # a cursor still at the history boundary (nothing newer yet) claims nothing
+        at_boundary = filling is not None and _comparable(value) == _comparable(filling["boundary"])
         resources.append({
             "resource": r, "last_success": _iso(last.get((vendor.name, r))),
             "cursor": None if path is None else f"{path} {value}", "rows": rows.get(r),
-            "cursor_ahead": None if path is None else cursor_ahead(read, vendor, r, path, value, rows.get(r)),
+            "cursor_ahead": None if path is None or at_boundary
+            else cursor_ahead(read, vendor, r, path, value, rows.get(r)),
         })
     return {
         "vendor": vendor.name, "fresh": fresh, "threshold_hours": threshold,
         "last_success": _iso(newest), "age_hours": None if age_h is None else round(age_h, 2),
         "last_attempt": last_attempt, "quarantined": rows.get(QUARANTINE, 0), "resources": resources,
+        "history": filling,
     }
 
 
@@ -245,10 +250,21 @@ def format_report(report: list[dict]) -> str:
             lines.append(f"{'':<10} {r['resource']:<16} {when(r['last_success']):<20} {rows:>9}  {r['cursor'] or ''}")
             if r.get("cursor_ahead"):
                 lines.append(f"{'':<10} {'':<16} {'':<20} {'':>9}  CURSOR AHEAD OF DATA: {r['cursor_ahead']}")
+        if v.get("history"):
+            lines.append(f"{'':<10} {'history':<16} {'':<20} {'':>9}  {_history_line(v['history'])}")
         if v["quarantined"]:
             lines.append(f"{'':<10} {QUARANTINE:<16} {'':<20} {v['quarantined']:>9}  records not loaded: "
                          f"see raw_{v['vendor']}.{QUARANTINE}")
     return "\n".join(lines)
+
+
+def _history_line(h: dict) -> str:
+    """`complete since 2020-01-01`, or how far back, what is left and the time to finish."""
+    if not h["days_left"]:
+        return f"complete back to {h['start'][:10]} (the present from {h['boundary'][:10]})"
+    eta = "" if h["seconds_left"] is None else f", about {h['seconds_left'] / 3600:.1f} h to go at the pace so far"
+    return (f"loaded back to {h['loaded_back_to'][:10]}, {h['days_left']:g} days left to {h['start'][:10]}{eta}; "
+            "the next sync goes on")
 
 
 def as_json(report: list[dict]) -> str:

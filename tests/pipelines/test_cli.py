@@ -67,7 +67,7 @@ def test_sync_twice_loads_no_duplicates_and_records_runs(project, sandbox_tiny):
                          "(select count(*) from raw_shirtigo.orders__lines), "
                          "(select count(*) from raw_shirtigo.payments)") == counts
     runs = project.query("select run_id, rows, status from ops.run_ledger "
-                         "where vendor = 'shirtigo' and resource = '*' order by started_at")
+                         "where vendor = 'shirtigo' and resource = '*' and command = 'sync' order by started_at")
     assert len(runs) == 2 and all(status == "success" for _, _, status in runs)
     assert runs[0][1] > 0 and runs[1][1] == 0
 
