@@ -34,7 +34,9 @@ from typing import Any
 import dlt
 import requests
 
+from sources.common.errors import VendorConfigError
 from sources.common.hints import UTC_TS, columns
+from sources.common.timeutil import as_utc_datetime
 
 from . import ledger
 from .backfill import covered_intervals, record_chunk
@@ -73,13 +75,16 @@ class HistorySettings:
         return cls(**values)
 
 
-def configured_start(vendor: Vendor) -> datetime:
-    """The vendor's `start_date` as its source reads it (config, else the declared default)."""
+def configured_start(vendor: Vendor) -> datetime | None:
+    """The vendor's `start_date` as its source reads it (config, else the declared default;
+    None: no start date, the whole history in one go); a malformed one raises the source's own
+    error, which names the setting."""
     raw: Any = dlt.config.get(f"sources.{vendor.name}.start_date")
     if raw is None:
         raw = vendor.load().Settings.start_date
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    start = as_utc_datetime(vendor.name, raw, f"sources.{vendor.name}.start_date")
+    # a plain datetime: pendulum's (what the parser returns) mixes badly with timedelta sums
+    return None if start is None else datetime.fromtimestamp(start.timestamp(), timezone.utc)
 
 
 def boundary_of(paths: Paths, vendor: Vendor) -> datetime | None:
@@ -120,12 +125,13 @@ def plan_first_sync(paths: Paths, vendor: Vendor, has_state: bool, settings: His
         return boundary
     now = now or vendor_now(vendor)
     boundary = _midnight(now - timedelta(days=settings.recent_days))
-    if configured_start(vendor) >= boundary:
+    start = configured_start(vendor)
+    if start is None or start >= boundary:
         return None
     ledger.write_table(paths, PLANS, [{"vendor": vendor.name, "boundary": boundary, "planned_at": now}],
                        key=("vendor",), hints=columns(boundary=UTC_TS, planned_at=UTC_TS))
     event("%s: first sync: the present from %s first, then the history back to %s in slices", vendor.name,
-          f"{boundary:%Y-%m-%d}", f"{configured_start(vendor):%Y-%m-%d}", vendor=vendor.name,
+          f"{boundary:%Y-%m-%d}", f"{start:%Y-%m-%d}", vendor=vendor.name,
           boundary=boundary.isoformat())
     return boundary
 
@@ -165,7 +171,10 @@ def history_left(paths: Paths, vendor: Vendor) -> dict[str, Intervals]:
     boundary = boundary_of(paths, vendor)
     if boundary is None:
         return {}
-    left = missing(configured_start(vendor), boundary, vendor.windowed_resources,
+    start = configured_start(vendor)
+    if start is None:                   # the start date was removed since: nothing before it to fill
+        return {}
+    left = missing(start, boundary, vendor.windowed_resources,
                    covered_intervals(paths, vendor.name))
     return {name: parts for name, parts in left.items() if parts}
 
@@ -189,7 +198,12 @@ def progress(read: Callable[[str], list[tuple]], vendor: Vendor) -> dict | None:
     plans = read(f"select boundary from {ledger.DATASET}.{PLANS} where vendor = '{vendor.name}'")
     if not plans:
         return None
-    boundary, start = _utc(plans[0][0]), configured_start(vendor)
+    try:
+        boundary, start = _utc(plans[0][0]), configured_start(vendor)
+    except VendorConfigError:           # the sync says what to fix; status shows the rest
+        return None
+    if start is None:
+        return None
     rows = read(f"select chunk_start, chunk_end, resources, seconds from {ledger.DATASET}.{TABLE} "
                 f"where vendor = '{vendor.name}'")
     chunks = [(_utc(a), _utc(b), set(str(names).split(",")), seconds) for a, b, names, seconds in rows]
