@@ -13,13 +13,14 @@
     {%- endif -%}
     {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', source_name)
                    | selectattr('name', 'equalto', table_name) | first -%}
-    {%- set present = [] -%}
-    {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
-    {%- if existing is not none -%}
-        {%- for col in adapter.get_columns_in_relation(existing) -%}
-            {%- do present.append(col.name | lower) -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {#- Asked of the warehouse itself, not through adapter.get_relation: dbt does not cache the
+        raw schemas at the start of a build, and while one thread fills the cache for a schema
+        another thread finds the schema "cached" with only some of its tables, so a table that
+        exists read as absent and its rows as none (seen with two DuckDB threads). -#}
+    {%- set found = run_query("select column_name from information_schema.columns where table_catalog = '"
+                              ~ relation.database ~ "' and table_schema = '" ~ relation.schema
+                              ~ "' and table_name = '" ~ relation.identifier ~ "'") -%}
+    {%- set present = found.columns[0].values() | map('lower') | list -%}
     (select
         {%- for col in node.columns.values() %}
         {% if col.name | lower in present -%}
