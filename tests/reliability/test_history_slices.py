@@ -26,7 +26,10 @@ def slices(project, vendor: str) -> list[tuple[datetime, datetime, str]]:
 
 
 @pytest.mark.parametrize("vendor", ["shirtigo", "enfore", "infigo", "yodify"])
-@pytest.mark.parametrize("moment", ["slice-extract:0.25@2", "slice-load:0.05@3"],
+#: both in the second slice, which holds rows for every vendor (a tiny world's first two slices hold
+#: its history): a slice with none loads in a few milliseconds, and a kill timed into its load
+#: came after the load had finished
+@pytest.mark.parametrize("moment", ["slice-extract:0.25@2", "slice-load:0.05@2"],
                          ids=["half-fetched", "committing"])
 def test_killed_first_sync_resumes_at_the_first_uncommitted_slice(project, fresh_sandbox, vendor, moment):
     project.point_at(fresh_sandbox, vendors=[vendor])
