@@ -224,21 +224,31 @@ def dbt_breakdown(run_results: dict, slowest: int = 5) -> dict:
 
 
 def ledger_rows(warehouse: Path, since: datetime) -> dict[str, dict]:
-    """vendor -> its '*' ledger row of runs started after `since`."""
+    """vendor -> its '*' ledger rows of runs started after `since`, summed: a first sync writes
+    one for the present and one per round of history slices."""
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select vendor, status, started_at, finished_at, rows, requests, retries, detail "
                            "from ops.run_ledger where resource = '*' and started_at >= ? order by started_at",
                            [since]).fetchall()
-    out = {}
+    out: dict[str, dict] = {}
     for vendor, status, started, finished, n, requests, retries, detail in rows:
         detail = json.loads(detail) if isinstance(detail, str) else (detail or {})
-        out[vendor] = {"status": status, "run_s": (finished - started).total_seconds() if finished else None,
-                       "rows": n, "rows_all_tables": sum((detail.get("tables") or {}).values()),
-                       "requests": requests, "retries": retries,
-                       "requests_by_resource": {r: m.get("requests", 0)
-                                                for r, m in (detail.get("requests") or {}).items()}}
+        v = out.setdefault(vendor, {"status": status, "started": started, "finished": finished, "rows": 0,
+                                    "rows_all_tables": 0, "requests": 0, "retries": 0, "requests_by_resource": {}})
+        if status != "success":
+            v["status"] = status
+        v["finished"] = max(filter(None, (v["finished"], finished)), default=None)
+        v["rows"] += n or 0
+        v["rows_all_tables"] += sum((detail.get("tables") or {}).values())
+        v["requests"] += requests or 0
+        v["retries"] += retries or 0
+        for r, m in (detail.get("requests") or {}).items():
+            v["requests_by_resource"][r] = v["requests_by_resource"].get(r, 0) + m.get("requests", 0)
+    for v in out.values():
+        started, finished = v.pop("started"), v.pop("finished")
+        v["run_s"] = (finished - started).total_seconds() if finished else None
     return out
 
 
