@@ -141,15 +141,18 @@ def run_backfill(paths: Paths, vendor: Vendor, resources: list[str], start: date
 def merged_result(vendor: str, results: list[VendorResult], started: datetime) -> VendorResult:
     """One ledger-shaped result for the whole backfill run."""
     rows: dict[str, int] = {}
+    tables: dict[str, int] = {}
     requests: dict[str, dict] = {}
     for r in results:
         for k, v in r.rows.items():
             rows[k] = rows.get(k, 0) + v
+        for k, v in r.tables.items():
+            tables[k] = tables.get(k, 0) + v
         for k, m in r.requests.items():
             acc = requests.setdefault(k, {})
             for name, v in m.items():
                 acc[name] = acc.get(name, 0) + v
     failed = [r for r in results if not r.ok]
     return VendorResult(vendor, "failed" if failed else "success", started, datetime.now(timezone.utc),
-                        rows, {}, requests, failed[0].error if failed else None,
+                        rows, tables, requests, failed[0].error if failed else None,
                         failed[0].error_kind if failed else None)

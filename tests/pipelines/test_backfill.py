@@ -1,6 +1,7 @@
 """A backfill loads a historical window and leaves the sync's cursors where they were."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 
@@ -57,3 +58,9 @@ def test_each_backfill_worker_counts_only_its_own_requests(project, fresh_sandbo
     by_resource = project.scalar("select sum(requests) from ops.run_ledger where command like 'backfill%' "
                                  "and vendor = 'shirtigo' and resource <> '*'")
     assert served > 12 and recorded == served == by_resource
+    # the run's row says what every chunk loaded, table by table (child tables too), as a sync's does
+    detail = project.scalar("select detail from ops.run_ledger where command like 'backfill%' "
+                            "and vendor = 'shirtigo' and resource = '*'")
+    tables = (json.loads(detail) if isinstance(detail, str) else detail)["tables"]
+    loaded = project.scalar("select count(*) from raw_shirtigo.orders__lines")
+    assert loaded > 0 and tables.get("orders__lines") == loaded, tables
