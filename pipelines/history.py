@@ -234,6 +234,17 @@ class SliceSizer:
         self.span = max(timedelta(days=self.target / per_day), timedelta(days=1))
 
 
+def last_slice(paths: Paths, vendor: Vendor) -> tuple[datetime, datetime, int] | None:
+    """(start, end, rows) of the slice or backfill chunk of all the vendor's windowed resources
+    committed last (None: none yet; a chunk of some resources only would understate the rows)."""
+    from .backfill import TABLE
+
+    resources = ",".join(sorted(vendor.windowed_resources))
+    rows = query(paths, f"select chunk_start, chunk_end, rows from {ledger.DATASET}.{TABLE} where vendor = "
+                        f"'{vendor.name}' and resources = '{resources}' order by finished_at desc limit 1")
+    return (_utc(rows[0][0]), _utc(rows[0][1]), int(rows[0][2] or 0)) if rows else None
+
+
 @dataclass
 class Fill:
     """One vendor's history fill in one round."""

@@ -53,6 +53,9 @@ class VendorResult:
     requests: dict[str, dict] = field(default_factory=dict)     # resource -> request counters
     error: str | None = None
     error_kind: str | None = None
+    #: a first sync's present: its rows are the whole of the recent days before the boundary
+    #: (how dense the history is likely to be), not what changed since the last sync
+    first_present: bool = False
 
     @property
     def ok(self) -> bool:
@@ -273,12 +276,15 @@ def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None
                 from .reset import reset_vendor
 
                 reset_vendor(vendor, paths, resources)
+            first_present = False
             if history is not None:
                 from .history import has_sync_state, plan_first_sync
 
-                boundary = plan_first_sync(paths, vendor, has_sync_state(paths, vendor), history)
+                has_state = has_sync_state(paths, vendor)
+                boundary = plan_first_sync(paths, vendor, has_state, history)
                 if boundary is not None:
                     source_args = {"present_from": boundary.isoformat(), **(source_args or {})}
+                    first_present = not has_state
         except Exception as exc:  # the vendor fails alone, with its cursors as they were
             error, kind = explain(exc, vendor.name)
             log.debug("%s: reset or history plan failed", vendor.name, exc_info=True)
@@ -286,7 +292,9 @@ def sync_vendor(vendor: Vendor, paths: Paths, resources: list[str] | None = None
                   status="failed", error=error)
             return VendorResult(vendor.name, "failed", started, datetime.now(timezone.utc), error=error,
                                 error_kind=kind)
-        return run_vendor(vendor, paths, resources=resources, source_args=source_args)
+        result = run_vendor(vendor, paths, resources=resources, source_args=source_args)
+        result.first_present = first_present
+        return result
 
 
 def run_vendors(vendors: list[Vendor], paths: Paths, *, resources: dict[str, list[str] | None] | None = None,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import ledger, transform
 from .backfill import merged_result
-from .history import HistorySettings, SliceSizer, days_in, fill_vendor, history_left
+from .history import HistorySettings, SliceSizer, days_in, fill_vendor, history_left, last_slice
 from .lock import LockBusy, vendor_lock
 from .logs import event
 from .runner import VendorResult, run_vendors
@@ -43,7 +43,7 @@ def run_sync(paths: Paths, vendors: list[Vendor], *, command: str = "sync",
     whole_vendors = not resources or all(chosen is None for chosen in resources.values())
     sizers: dict[str, SliceSizer] = {}
     left = _history_to_fill(paths, vendors, outcome.present) if whole_vendors else {}
-    if not left or time.monotonic() >= deadline or not _one_slice_each(left, outcome.present, settings, sizers):
+    if not left or time.monotonic() >= deadline or not _one_slice_each(paths, left, outcome.present, settings, sizers):
         outcome.built = _build(paths, outcome.present, build_marts)
     while left and time.monotonic() < deadline:
         until = min(deadline, time.monotonic() + settings.refresh_minutes * 60)
@@ -67,11 +67,11 @@ def _history_to_fill(paths: Paths, vendors: list[Vendor], present: list[VendorRe
     return {v: days for v, days in left.items() if days > 0}
 
 
-def _one_slice_each(left: dict[Vendor, float], present: list[VendorResult], settings: HistorySettings,
+def _one_slice_each(paths: Paths, left: dict[Vendor, float], present: list[VendorResult], settings: HistorySettings,
                     sizers: dict[str, SliceSizer]) -> bool:
-    """Sizes every vendor's first slice from its present; True when each fills all it has left."""
+    """Sizes every vendor's first slice of this run; True when each fills all it has left."""
     for vendor in left:
-        sizers[vendor.name] = _first_slice(vendor, present, settings.recent_days, settings.slice_rows)
+        sizers[vendor.name] = _first_slice(paths, vendor, present, settings.recent_days, settings.slice_rows)
     return all(sizers[v.name].span / timedelta(days=1) >= days for v, days in left.items())
 
 
@@ -88,12 +88,25 @@ def _build(paths: Paths, loaded_by: list[VendorResult], build_marts: bool) -> Db
     return transform.build(paths) if build_marts and any(r.loaded for r in loaded_by) else None
 
 
-def _first_slice(vendor: Vendor, present: list[VendorResult], recent_days: float, slice_rows: int) -> SliceSizer:
-    """The first slice holds as many days as the present's rows per day say make `slice_rows`
-    (`SliceSizer` takes it from there), or the present's span when it held nothing."""
+def _first_slice(paths: Paths, vendor: Vendor, present: list[VendorResult], recent_days: float,
+                 slice_rows: int) -> SliceSizer:
+    """The first slice of this run holds as many days as make `slice_rows` at the rows per day
+    of the best evidence: the slice committed last (a fill that goes on), else this run's present
+    if it was the vendor's first (the recent days whole), else one day. An incremental present
+    says nothing of the history: a few new orders over the recent days would size a slice of
+    years, and the slice would hold the memory and the kill-loss of the whole history."""
+    last = last_slice(paths, vendor)
+    if last is not None:
+        start, end, rows = last
+        sizer = SliceSizer(slice_rows, end - start)
+        sizer.learn(end - start, rows)
+        return sizer
+    ours = [r for r in present if r.vendor == vendor.name and r.first_present]
+    if not ours:
+        return SliceSizer(slice_rows, timedelta(days=1))
     span = timedelta(days=max(recent_days, 1))
     sizer = SliceSizer(slice_rows, span)
-    rows = sum(r.rows.get(name, 0) for r in present if r.vendor == vendor.name for name in vendor.windowed_resources)
+    rows = sum(r.rows.get(name, 0) for r in ours for name in vendor.windowed_resources)
     if rows:
         sizer.learn(span, rows)
     return sizer

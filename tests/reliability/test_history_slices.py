@@ -105,9 +105,15 @@ def test_marts_hold_the_present_while_history_fills_and_later_syncs_keep_it_curr
     assert present_sales(project, vendor, boundary) == truth_present(fresh_sandbox.control.truth(vendor), boundary)
     assert slices(project, vendor) == [], "a sync with no time for history loaded history"
 
+    fresh_sandbox.control.advance(days=1)              # and the next run's present brings a few new ones
     whole = project.cli("sync", "--vendor", vendor)
     assert whole.returncode == 0, whole.stdout + whole.stderr
     assert_matches_truth(vendor, project, fresh_sandbox.control.truth(vendor))
+    # the slices of a fill that begins after the first sync are sized by what they hold, not by
+    # a day of new orders spread over the recent days (which made the first slice 2.6 times too big)
+    sizes = [n for (n,) in project.query(f"select rows from ops.backfill_chunks where vendor = '{vendor}'")]
+    target = int(SMALL_SLICES["VENDORSYNC__HISTORY_SLICE_ROWS"])
+    assert len(sizes) >= 3 and max(sizes) <= 2 * target, sizes
     assert duplicate_keys(project, vendor) == {}
     status = project.cli("status", "--vendor", vendor, "--json")
     assert json.loads(status.stdout)[0]["history"]["days_left"] == 0
